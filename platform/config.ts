@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Every setting comes from the environment (DESIGN.md, "Configuration"); every
+ * variable is optional and unset means the embedded default. Read once at start
+ * and passed down: nothing below reads process.env itself.
+ */
+export const DEPARTMENTS = ['education', 'finance', 'justice'] as const;
+export type DepartmentName = (typeof DEPARTMENTS)[number];
+
+export const DEFAULT_PORTS = {
+  gateway: 4000,
+  education: 4101,
+  finance: 4102,
+  justice: 4103,
+  ledger: 8545,
+} as const;
+
+export interface Config {
+  dataDir: string;
+  /** PostgreSQL server URL; undefined means embedded PGlite under dataDir. */
+  dbUrl?: string;
+  /** Prefix for the department schemas on a PostgreSQL server (GOVSHARE_DB_SCHEMA_PREFIX). */
+  schemaPrefix?: string;
+  redisUrl?: string;
+  ledgerRpcUrl?: string;
+  ledgerChainId?: number;
+  gatewayPort: number;
+  ledgerPort: number;
+  /** Where the gateway finds each department; 'up' means start them locally. */
+  subgraphs: 'up' | Record<DepartmentName, string>;
+  /** PORT: the port of one `govshare serve <component>`. */
+  port?: number;
+  development: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const config: Config = {
+    dataDir: path.resolve(cwd, env.GOVSHARE_DATA_DIR || './data'),
+    gatewayPort: port(env, 'GATEWAY_PORT') ?? DEFAULT_PORTS.gateway,
+    ledgerPort: port(env, 'LEDGER_PORT') ?? DEFAULT_PORTS.ledger,
+    subgraphs: parseSubgraphs(env.GOVSHARE_SUBGRAPHS),
+    development: env.NODE_ENV === 'development',
+  };
+  if (env.GOVSHARE_DB_URL) config.dbUrl = url(env, 'GOVSHARE_DB_URL', ['postgres:', 'postgresql:']);
+  if (env.GOVSHARE_DB_SCHEMA_PREFIX) {
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(env.GOVSHARE_DB_SCHEMA_PREFIX)) {
+      throw new ConfigError('GOVSHARE_DB_SCHEMA_PREFIX must be lower-case letters, digits and underscores');
+    }
+    config.schemaPrefix = env.GOVSHARE_DB_SCHEMA_PREFIX;
+  }
+  if (env.REDIS_URL) config.redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  if (env.LEDGER_RPC_URL) config.ledgerRpcUrl = url(env, 'LEDGER_RPC_URL', ['http:', 'https:', 'ws:', 'wss:']);
+  if (env.LEDGER_CHAIN_ID) {
+    const id = Number(env.LEDGER_CHAIN_ID);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new ConfigError(`LEDGER_CHAIN_ID must be a positive integer, got "${env.LEDGER_CHAIN_ID}"`);
+    config.ledgerChainId = id;
+  }
+  const own = port(env, 'PORT');
+  if (own !== undefined) config.port = own;
+  return config;
+}
+
+/** The URL the gateway uses for a department when the departments run locally. */
+export function localSubgraphUrl(department: DepartmentName): string {
+  return `http://127.0.0.1:${DEFAULT_PORTS[department]}/graphql`;
+}
+
+export function subgraphUrls(config: Config): Record<DepartmentName, string> {
+  if (config.subgraphs !== 'up') return config.subgraphs;
+  return Object.fromEntries(DEPARTMENTS.map((d) => [d, localSubgraphUrl(d)])) as Record<DepartmentName, string>;
+}
+
+function parseSubgraphs(value: string | undefined): Config['subgraphs'] {
+  if (!value || value === 'up') return 'up';
+  const found: Partial<Record<DepartmentName, string>> = {};
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    const target = part.slice(eq + 1).trim();
+    if (eq < 0 || !(DEPARTMENTS as readonly string[]).includes(name)) {
+      throw new ConfigError(`GOVSHARE_SUBGRAPHS: expected "education=URL,finance=URL,justice=URL", got "${part}"`);
+    }
+    checkUrl('GOVSHARE_SUBGRAPHS', target, ['http:', 'https:']);
+    found[name as DepartmentName] = target;
+  }
+  const missing = DEPARTMENTS.filter((d) => !found[d]);
+  if (missing.length) throw new ConfigError(`GOVSHARE_SUBGRAPHS is missing ${missing.join(', ')}`);
+  return found as Record<DepartmentName, string>;
+}
+
+function port(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a TCP port (0-65535), got "${raw}"`);
+  return n;
+}
+
+function url(env: Env, name: string, protocols: string[]): string {
+  const raw = env[name]!;
+  checkUrl(name, raw, protocols);
+  return raw;
+}
+
+function checkUrl(name: string, raw: string, protocols: string[]): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+}

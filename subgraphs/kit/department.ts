@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type DocumentNode } from 'graphql';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { DepartmentName } from '../../platform/config.ts';
+import type { Logger } from '../../platform/log.ts';
+import type { Database } from '../../store/open.ts';
+
+/** What a resolver sees of the request it serves. */
+export interface SubgraphContext {
+  requestId: string;
+  logger: Logger;
+}
+
+export type Resolvers = GraphQLResolverMap<SubgraphContext>;
+
+/**
+ * A department as the rest of the system sees it: its schema, its migrations,
+ * its store over its own database and its resolvers over that store. The
+ * server (subgraphs/kit/server.ts), the seed and the tests all start from this.
+ */
+export interface Department<Store> {
+  name: DepartmentName;
+  /** Path of the department's schema.graphql. */
+  schemaPath: string;
+  /** Folder of NNN_name.sql migrations. */
+  migrationsDir: string;
+  createStore(db: Database): Store;
+  createResolvers(store: Store): Resolvers;
+}
+
+export function readSchema(department: Pick<Department<unknown>, 'schemaPath'>): DocumentNode {
+  return parse(fs.readFileSync(department.schemaPath, 'utf8'));
+}
+
+/** Resolves a path next to the calling module (`import.meta.url`). */
+export function besides(moduleUrl: string, relative: string): string {
+  return fileURLToPath(new URL(relative, moduleUrl));
+}
