@@ -1,0 +1,54 @@
+import { Command, Option } from 'commander';
+import { DEPARTMENTS } from '../platform/config.ts';
+import { GovshareError } from '../platform/errors.ts';
+import { composeCommand } from './commands/compose.ts';
+import { seedCommand } from './commands/seed.ts';
+import { serveCommand, SERVABLE } from './commands/serve.ts';
+import { upCommand } from './commands/up.ts';
+
+/**
+ * The `govshare` command line: it only wires the parts together. Every
+ * command's work lives in the libraries it calls.
+ */
+const program = new Command('govshare')
+  .description('Share government data across departments: one federated graph, verifiable records.')
+  .showHelpAfterError();
+
+program
+  .command('up')
+  .description('start everything (the three departments and the gateway), supervised; seeds demo data on first run')
+  .option('--citizens <n>', 'demo citizens to seed on first run', toCount, 20)
+  .action((options: { citizens: number }) => upCommand(options));
+
+program
+  .command('serve')
+  .description('run one component alone (for a department on its own host, or several gateways)')
+  .addArgument(new Command().createArgument('<component>', `one of: ${SERVABLE.join(', ')}`).choices(SERVABLE))
+  .action((component: (typeof SERVABLE)[number]) => serveCommand(component));
+
+program
+  .command('compose')
+  .description('compose the supergraph SDL from the department schemas')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .addOption(new Option('--from-services', 'ask the running departments (GOVSHARE_SUBGRAPHS) instead of reading the schema files'))
+  .action((options: { out?: string; fromServices?: boolean }) => composeCommand(options));
+
+program
+  .command('seed')
+  .description(`write deterministic demo data into ${DEPARTMENTS.join(', ')} (idempotent; stop embedded departments first)`)
+  .option('--citizens <n>', 'how many citizens', toCount, 20)
+  .action((options: { citizens: number }) => seedCommand(options));
+
+function toCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new GovshareError('INVALID_ARGUMENT', `expected a whole number from 1 to 1000000, got "${value}"`);
+  return n;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = error instanceof GovshareError ? error.code : 'ERROR';
+  process.stderr.write(`govshare: ${code}: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

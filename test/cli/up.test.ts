@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCitizens } from '../../demo/citizens.ts';
+import { gql } from '../support/graphql.ts';
+import { freePort, isPortFree, runCli, type CliProcess } from '../support/processes.ts';
+
+/**
+ * `npm start` as a user runs it: first start seeds and serves the federation,
+ * Ctrl-C stops every component, a second start reuses the data without
+ * seeding again. Uses the fixed department ports 4101-4103.
+ */
+describe('govshare up', () => {
+  let dataDir: string;
+  let gatewayPort: number;
+  let running: CliProcess | undefined;
+
+  beforeAll(async () => {
+    for (const port of [4101, 4102, 4103]) {
+      if (!(await isPortFree(port))) throw new Error(`port ${port} is in use: stop the running govshare before the tests`);
+    }
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-up-'));
+    gatewayPort = await freePort();
+  });
+
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = () => runCli(['up', '--citizens', '4'], { GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), GOVSHARE_LOG_LEVEL: 'warn' });
+  const gateway = () => `http://127.0.0.1:${gatewayPort}/graphql`;
+  const snapshot = async () => {
+    const response = await gql(gateway(), '{ citizens(first: 100) { edges { node { did name degrees { title } } } } payments(first: 100) { edges { node { id } } } }');
+    expect(response.errors).toBeUndefined();
+    return response.data!;
+  };
+
+  async function stop(process: CliProcess) {
+    process.child.kill('SIGINT');
+    const { code } = await process.exited;
+    expect(code).toBe(0);
+    for (const port of [4101, 4102, 4103, gatewayPort]) expect(await isPortFree(port)).toBe(true);
+  }
+
+  it('seeds on first start, serves the joined graph and stops cleanly on Ctrl-C', async () => {
+    running = start();
+    await running.waitFor(/govshare is up\./, 180_000);
+    expect(running.output()).toMatch(/seeding demo data/);
+    expect(running.output()).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
+    const citizens = demoCitizens(4);
+    for (const c of citizens) expect(running.output()).toContain(c.did);
+
+    const data = await snapshot();
+    expect(data.citizens.edges.map((e: { node: { did: string } }) => e.node.did).sort()).toEqual(citizens.map((c) => c.did).sort());
+    expect(data.payments.edges.length).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(dataDir, 'first.json'), JSON.stringify(data));
+    await stop(running);
+  });
+
+  it('reuses the stored data on the second start without seeding again', async () => {
+    running = start();
+    await running.waitFor(/govshare is up\./, 180_000);
+    expect(running.output()).not.toMatch(/seeding/);
+    const before = JSON.parse(fs.readFileSync(path.join(dataDir, 'first.json'), 'utf8'));
+    expect(await snapshot()).toEqual(before);
+    await stop(running);
+  });
+});
