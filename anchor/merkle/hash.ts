@@ -1,0 +1,106 @@
+import crypto from 'node:crypto';
+
+/**
+ * RFC 9162 §2.1 hashing (identical to RFC 6962 §2.1) with SHA-256:
+ *   leaf hash  = SHA-256(0x00 || data)
+ *   node hash  = SHA-256(0x01 || left || right)
+ *   empty root = SHA-256("")
+ * The distinct prefixes keep a leaf from ever being passed off as an interior
+ * node (second-preimage resistance across levels).
+ */
+
+/** Every hash in a log is a SHA-256 digest. */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+
+/**
+ * `crypto.hash` (Node >= 20.12) is a one-shot digest without a Hash object:
+ * about 1.5x the throughput of `createHash` for inputs this small, which is
+ * most of the cost of appending and verifying. Older Node 20 falls back.
+ */
+const oneShotHash = crypto.hash;
+const sha256Buffer: (data: Uint8Array) => Uint8Array =
+  typeof oneShotHash === 'function'
+    ? (data) => oneShotHash('sha256', data, 'buffer')
+    : (data) => crypto.createHash('sha256').update(data).digest();
+
+/**
+ * Hashes handed out are plain Uint8Arrays: a Buffer's `.slice()` shares
+ * memory, a trap for anyone keeping one. Copying 32 bytes measured no
+ * slower than wrapping the Buffer's memory in a view.
+ */
+function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(sha256Buffer(data));
+}
+
+/**
+ * MTH({}) = SHA-256() (RFC 9162 §2.1.1). Shared: do not mutate it; functions
+ * that return a root always return a fresh copy.
+ */
+export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
+
+/** MTH({d0}) = SHA-256(0x00 || d0) (RFC 9162 §2.1.1): the hash of one log entry. */
+export function leafHash(data: Uint8Array): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new TypeError('leafHash expects a Uint8Array');
+  const input = new Uint8Array(data.length + 1);
+  input[0] = LEAF_PREFIX;
+  input.set(data, 1);
+  return sha256(input);
+}
+
+/**
+ * One reusable input buffer for node hashes: hashing is synchronous, so no
+ * two calls can interleave, and it saves an allocation per hash (the hot path
+ * of both appending and verifying).
+ */
+const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+nodeInput[0] = NODE_PREFIX;
+
+/**
+ * SHA-256(0x01 || left || right) without argument checks: for callers that
+ * have already checked both are 32-byte hashes.
+ */
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return sha256(nodeInput);
+}
+
+/**
+ * As `hashChildren`, but the result is node's own Buffer: for intermediate
+ * values that are only compared and never handed out (proof verification),
+ * where the copy would be pure overhead.
+ */
+export function hashChildrenTransient(left: Uint8Array, right: Uint8Array): Uint8Array {
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return sha256Buffer(nodeInput);
+}
+
+/** MTH of an interior node: SHA-256(0x01 || left || right) (RFC 9162 §2.1.1). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (!isHash(left) || !isHash(right)) throw new TypeError(`nodeHash expects two ${HASH_SIZE}-byte hashes`);
+  return hashChildren(left, right);
+}
+
+/** A 32-byte Uint8Array. Anything else (other lengths, arrays, strings) is not a hash. */
+export function isHash(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === HASH_SIZE;
+}
+
+/**
+ * A copy the caller may keep or change. Not `.slice()`, which on a Buffer
+ * would be a view sharing the same memory.
+ */
+export function copyHash(hash: Uint8Array): Uint8Array {
+  return new Uint8Array(hash);
+}
+
+/** Byte equality. Timing does not matter: roots and proofs are public. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
