@@ -32,6 +32,10 @@ export interface Config {
   subgraphs: 'up' | Record<DepartmentName, string>;
   /** PORT: the port of one `govshare serve <component>`. */
   port?: number;
+  /** Anchor a department's log at least this often while leaves wait (GOVSHARE_CHECKPOINT_SECONDS). */
+  checkpointSeconds: number;
+  /** ...or as soon as this many leaves wait (GOVSHARE_CHECKPOINT_LEAVES). */
+  checkpointLeaves: number;
   development: boolean;
 }
 
@@ -44,6 +48,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ledgerPort: port(env, 'LEDGER_PORT') ?? DEFAULT_PORTS.ledger,
     subgraphs: parseSubgraphs(env.GOVSHARE_SUBGRAPHS),
     development: env.NODE_ENV === 'development',
+    checkpointSeconds: positive(env, 'GOVSHARE_CHECKPOINT_SECONDS') ?? 5,
+    checkpointLeaves: positive(env, 'GOVSHARE_CHECKPOINT_LEAVES') ?? 1_000,
   };
   if (env.GOVSHARE_DB_URL) config.dbUrl = url(env, 'GOVSHARE_DB_URL', ['postgres:', 'postgresql:']);
   if (env.GOVSHARE_DB_SCHEMA_PREFIX) {
@@ -97,6 +103,14 @@ function port(env: Env, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a TCP port (0-65535), got "${raw}"`);
+  return n;
+}
+
+function positive(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return n;
 }
 

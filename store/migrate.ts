@@ -6,9 +6,10 @@ import type { Database } from './database.ts';
  * Applies `NNN_name.sql` files from `dir` in order, each once, each in its own
  * transaction together with its row in `schema_migrations`, so a crash mid-way
  * leaves the schema at a known version. The same files run on PGlite and on
- * PostgreSQL.
+ * PostgreSQL. Several folders can share one database, each under its own
+ * `namespace` prefix.
  */
-export async function migrate(db: Database, dir: string): Promise<string[]> {
+export async function migrate(db: Database, dir: string, namespace = ''): Promise<string[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY,
     applied_at timestamptz NOT NULL DEFAULT now()
@@ -17,7 +18,8 @@ export async function migrate(db: Database, dir: string): Promise<string[]> {
   const files = fs.readdirSync(dir).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
   const applied: string[] = [];
   for (const file of files) {
-    const version = file.slice(0, -'.sql'.length);
+    // A namespace keeps versions of shared migrations (e.g. 'log/001_record_log') apart from a department's own.
+    const version = namespace + file.slice(0, -'.sql'.length);
     if (done.has(version)) continue;
     const sql = fs.readFileSync(path.join(dir, file), 'utf8');
     await db.transaction(async (tx) => {

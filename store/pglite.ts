@@ -43,6 +43,8 @@ export async function openPGlite(dataDir: string, department: string): Promise<D
         await pg.exec(sql);
       },
       async close() {
+        // Idempotent: a server closed by a test and again by its teardown must not throw.
+        if (pg.closed) return;
         try {
           await pg.close();
         } finally {

@@ -64,7 +64,7 @@ export async function openPostgres(url: string, schema: string): Promise<Databas
       await pool.query(sql);
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }

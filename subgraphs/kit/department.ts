@@ -25,6 +25,12 @@ export interface Department<Store> {
   schemaPath: string;
   /** Folder of NNN_name.sql migrations. */
   migrationsDir: string;
+  /**
+   * Tables whose rows are the department's records: each row (keyed by its
+   * `id`) is logged in the department's Merkle log by the store, in the
+   * transaction that writes it, and re-hashed by `govshare audit`.
+   */
+  recordedTables: readonly string[];
   createStore(db: Database): Store;
   createResolvers(store: Store): Resolvers;
 }

@@ -10,11 +10,15 @@ import { readSchema, type Department, type SubgraphContext } from './department.
 import { formatSubgraphError } from './errors.ts';
 import { openDepartmentStore } from './open-store.ts';
 import { scalars } from './scalars.ts';
+import { Gauge } from 'prom-client';
+import { startLogWorker, type Anchoring, type LogWorker } from '../../anchor/log/log-worker.ts';
 
 export interface SubgraphServer<Store> extends RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4101/graphql. */
   graphqlUrl: string;
   store: Store;
+  /** The department's Merkle log: integration and (with a ledger) anchoring. */
+  log: LogWorker;
 }
 
 export interface StartSubgraphOptions {
@@ -22,6 +26,8 @@ export interface StartSubgraphOptions {
   /** Defaults to the department's port (4101-4103); 0 picks a free one. */
   port?: number;
   logger?: Logger;
+  /** Anchor the department's log on the ledger; without it the log is kept but not anchored. */
+  anchoring?: Anchoring;
 }
 
 /**
@@ -31,6 +37,7 @@ export interface StartSubgraphOptions {
 export async function startSubgraph<Store>(department: Department<Store>, options: StartSubgraphOptions): Promise<SubgraphServer<Store>> {
   const logger = options.logger ?? createLogger(department.name);
   const { db, store } = await openDepartmentStore(department, options.config);
+  const log = startLogWorker({ db, logId: department.name, logger, ...(options.anchoring && { anchoring: options.anchoring }) });
   try {
     const schema = buildSubgraphSchema({
       typeDefs: readSchema(department),
@@ -47,6 +54,15 @@ export async function startSubgraph<Store>(department: Department<Store>, option
     });
     await graphql.start();
     const metrics = createHttpMetrics(department.name);
+    const logGauges = {
+      size: new Gauge({ name: 'govshare_merkle_log_size', help: 'Leaves in the department Merkle log', labelNames: ['log'] as const, registers: [metrics.registry] }),
+      backlog: new Gauge({
+        name: 'govshare_anchor_backlog_leaves',
+        help: 'Committed records not yet covered by an anchored checkpoint',
+        labelNames: ['log'] as const,
+        registers: [metrics.registry],
+      }),
+    };
     const http = await startHttpServer<SubgraphContext>({
       port: options.port ?? DEFAULT_PORTS[department.name],
       logger,
@@ -57,13 +73,19 @@ export async function startSubgraph<Store>(department: Department<Store>, option
         'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok', component: department.name }),
         'GET /ready': async (_req, res) => {
           try {
-            await db.query('SELECT 1');
-            sendJson(res, 200, { status: 'ready', component: department.name });
+            // The log's state comes from the database too, so this is also the database check.
+            const status = await log.status();
+            sendJson(res, 200, { status: 'ready', component: department.name, log: status });
           } catch (error) {
             sendJson(res, 503, { status: 'unavailable', component: department.name, down: [{ name: 'database', detail: (error as Error).message }] });
           }
         },
         'GET /metrics': async (_req, res) => {
+          const status = await log.status().catch(() => undefined);
+          if (status) {
+            logGauges.size.set({ log: status.logId }, status.size);
+            logGauges.backlog.set({ log: status.logId }, status.backlog);
+          }
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(await metrics.registry.metrics());
         },
@@ -74,13 +96,16 @@ export async function startSubgraph<Store>(department: Department<Store>, option
       ...http,
       graphqlUrl: `${http.url}/graphql`,
       store,
+      log,
       async close() {
         await http.close();
         await graphql.stop();
+        await log.stop();
         await db.close();
       },
     };
   } catch (error) {
+    await log.stop();
     await db.close();
     throw error;
   }

@@ -1,0 +1,47 @@
+import type { Config } from '../../platform/config.ts';
+import type { Logger } from '../../platform/log.ts';
+import { openKeystore, keystorePassphrase } from '../keys/keystore.ts';
+import { createAnchorClient } from '../ledger/anchor-client.ts';
+import { didForAddress } from '../ledger/did.ts';
+import { ledgerEndpoint, waitForLedger } from '../ledger/endpoint.ts';
+import type { Anchoring } from './log-worker.ts';
+
+/**
+ * Everything a log owner needs to anchor: the ledger (waited for, however
+ * long it takes: the department serves meanwhile and its backlog grows), the
+ * Anchor contract's address and the owner's key from the keystore under the
+ * data dir. Resolves once; the caller hands the result to its log worker.
+ */
+export async function connectAnchoring(options: {
+  config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort'>;
+  keyName: string;
+  logger: Logger;
+  /** Keystore passphrase; default GOVSHARE_KEYSTORE_PASSPHRASE or the demo one. */
+  passphrase?: string;
+  intervalMs?: number;
+  maxLeaves?: number;
+  signal?: AbortSignal;
+}): Promise<Anchoring> {
+  const endpoint = ledgerEndpoint(options.config);
+  let contracts;
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    try {
+      contracts = await waitForLedger({ ...endpoint, dataDir: options.config.dataDir, timeoutMs: 30_000 });
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'LEDGER_UNAVAILABLE' && code !== 'CONTRACTS_NOT_DEPLOYED') throw error;
+      options.logger.warn({ rpcUrl: endpoint.rpcUrl, code, attempt }, 'waiting for the ledger; records are logged and will be anchored once it answers');
+    }
+  }
+  const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
+  const wallet = await keystore.loadKey(options.keyName);
+  return {
+    client: createAnchorClient({ ...endpoint, contract: contracts.Anchor, signer: wallet, logger: options.logger }),
+    did: didForAddress(wallet.address, endpoint.chainId),
+    privateKey: wallet.privateKey,
+    ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
+    ...(options.maxLeaves !== undefined && { maxLeaves: options.maxLeaves }),
+  };
+}

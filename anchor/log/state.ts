@@ -1,0 +1,67 @@
+import type { Queryable } from '../../store/database.ts';
+import type { Frontier } from '../merkle.ts';
+
+/** The persisted head of a department's log (table merkle_state). */
+export interface LogHead {
+  frontier: Frontier;
+  root: Uint8Array;
+}
+
+export async function readHead(db: Queryable, forUpdate = false): Promise<LogHead> {
+  const [row] = await db.query<{ size: number; root: Uint8Array; frontier: Uint8Array[] }>(
+    `SELECT size, root, frontier FROM merkle_state${forUpdate ? ' FOR UPDATE' : ''}`,
+  );
+  if (!row) throw new Error('merkle_state is missing its row: the record-log migration did not run');
+  return { frontier: { size: row.size, hashes: row.frontier.map((h) => new Uint8Array(h)) }, root: new Uint8Array(row.root) };
+}
+
+export interface AnchoredCheckpoint {
+  treeSize: number;
+  root: Uint8Array;
+  signed: string;
+  signer: string;
+  chainId: number;
+  contract: string;
+  txHash: string;
+  blockNumber: number;
+  blockTime: string;
+}
+
+/** The newest checkpoint the ledger has confirmed, if any. */
+export async function latestAnchoredCheckpoint(db: Queryable): Promise<AnchoredCheckpoint | undefined> {
+  const [row] = await db.query<{
+    tree_size: number;
+    root: Uint8Array;
+    signed: string;
+    signer: string;
+    chain_id: number;
+    contract: string;
+    tx_hash: string;
+    block_number: number;
+    block_time: string;
+  }>('SELECT * FROM checkpoints WHERE tx_hash IS NOT NULL ORDER BY tree_size DESC LIMIT 1');
+  if (!row) return undefined;
+  return {
+    treeSize: row.tree_size,
+    root: new Uint8Array(row.root),
+    signed: row.signed,
+    signer: row.signer,
+    chainId: row.chain_id,
+    contract: row.contract,
+    txHash: row.tx_hash,
+    blockNumber: row.block_number,
+    blockTime: row.block_time,
+  };
+}
+
+/** Fetches the stored nodes a plan names, in one query. */
+export async function readNodes(db: Queryable, ids: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
+  const found = new Map<string, Uint8Array>();
+  if (ids.length === 0) return found;
+  const rows = await db.query<{ level: number; idx: number; hash: Uint8Array }>(
+    'SELECT n.level, n.idx, n.hash FROM merkle_nodes n JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx',
+    [ids.map((n) => n.level), ids.map((n) => n.index)],
+  );
+  for (const row of rows) found.set(`${row.level}:${row.idx}`, new Uint8Array(row.hash));
+  return found;
+}
