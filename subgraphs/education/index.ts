@@ -1,12 +1,14 @@
 import { besides, type Department } from '../kit/department.ts';
 import { createEducationResolvers } from './resolvers.ts';
-import { createEducationStore, type EducationStore } from './store.ts';
+import { createEducationStore, RECORDED_TABLES, type EducationStore } from './store.ts';
 
 /** The education department: institutions, enrolments, results, degrees, credit transfers, learning resources. */
 export const education: Department<EducationStore> = {
   name: 'education',
   schemaPath: besides(import.meta.url, './schema.graphql'),
   migrationsDir: besides(import.meta.url, './migrations'),
+  // Every record table, the status history too: the store logs each row it writes (store.ts, logWritten).
+  recordedTables: RECORDED_TABLES,
   createStore: createEducationStore,
   createResolvers: createEducationResolvers,
 };

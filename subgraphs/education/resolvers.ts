@@ -1,6 +1,7 @@
 import type { Resolvers, SubgraphContext } from '../kit/department.ts';
 import { loader } from '../kit/loaders.ts';
 import type { Connection, PageArgs } from '../kit/pagination.ts';
+import { recordProofResolver } from '../kit/record-proof.ts';
 import type {
   AwardDegreeInput,
   CourseResultRow,
@@ -50,7 +51,8 @@ function toEnrolment(row: EnrolmentRow) {
 type Enrolment = ReturnType<typeof toEnrolment>;
 
 function toStatusChange(row: EnrolmentStatusChangeRow) {
-  return { status: row.status, effectiveOn: row.effective_on, recordedAt: row.recorded_at };
+  // The id is not in the schema; it names the record for its proof.
+  return { id: row.id, status: row.status, effectiveOn: row.effective_on, recordedAt: row.recorded_at };
 }
 
 function toCourseResult(row: CourseResultRow) {
@@ -200,7 +202,12 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
         (await loaders(context).resourcesOfAuthor.load(citizen.did)).map(toLearningResource),
     },
 
+    Institution: {
+      proof: recordProofResolver(store.db, 'institutions'),
+    },
+
     Enrolment: {
+      proof: recordProofResolver(store.db, 'enrolments'),
       student: (enrolment: Enrolment): CitizenRef => ({ did: enrolment.studentDid }),
       institution: (enrolment: Enrolment, _: unknown, context: SubgraphContext) => institutionById(enrolment.institutionId, context),
       statusHistory: async (enrolment: Enrolment, _: unknown, context: SubgraphContext) =>
@@ -209,7 +216,12 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
         (await loaders(context).resultsOfEnrolment.load(enrolment.id)).map(toCourseResult),
     },
 
+    EnrolmentStatusChange: {
+      proof: recordProofResolver(store.db, 'enrolment_status_changes'),
+    },
+
     CourseResult: {
+      proof: recordProofResolver(store.db, 'course_results'),
       enrolment: async (result: CourseResult, _: unknown, context: SubgraphContext) => {
         const row = await loaders(context).enrolment.load(result.enrolmentId);
         return row && toEnrolment(row);
@@ -217,6 +229,7 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
     },
 
     Degree: {
+      proof: recordProofResolver(store.db, 'degrees'),
       holder: (degree: Degree): CitizenRef => ({ did: degree.holderDid }),
       institution: (degree: Degree, _: unknown, context: SubgraphContext) => institutionById(degree.institutionId, context),
       enrolment: async (degree: Degree, _: unknown, context: SubgraphContext) => {
@@ -226,6 +239,7 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
     },
 
     CreditTransfer: {
+      proof: recordProofResolver(store.db, 'credit_transfers'),
       student: (transfer: CreditTransfer): CitizenRef => ({ did: transfer.studentDid }),
       courseResult: async (transfer: CreditTransfer, _: unknown, context: SubgraphContext) => {
         const row = await loaders(context).courseResult.load(transfer.courseResultId);
@@ -236,6 +250,7 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
     },
 
     LearningResource: {
+      proof: recordProofResolver(store.db, 'learning_resources'),
       author: (resource: LearningResource): CitizenRef => ({ did: resource.authorDid }),
       institution: (resource: LearningResource, _: unknown, context: SubgraphContext) => institutionById(resource.institutionId, context),
     },

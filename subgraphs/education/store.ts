@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { logRecord } from '../../anchor/log/log-record.ts';
 import type { Database, Queryable } from '../../store/open.ts';
 import { ErrorCode, conflict, invalid, notFound } from '../kit/errors.ts';
 import { byKey, groupBy } from '../kit/loaders.ts';
@@ -10,7 +11,26 @@ import { parseDid, parseIsoDate } from '../kit/scalars.ts';
  * validates its input first (refusing with the exact field at fault), then runs
  * one short transaction that checks what needs the stored data and writes.
  * Every create takes an optional id and is idempotent on it.
+ *
+ * Every row a write commits to a recorded table (a new record, a new version of
+ * an enrolment, a status history row the database adds) is logged in the
+ * department's Merkle log in the same transaction: see `logWritten`.
  */
+
+/**
+ * The tables whose rows are the department's records, each keyed by its `id`:
+ * what the store logs and `govshare audit` re-hashes.
+ */
+export const RECORDED_TABLES = [
+  'institutions',
+  'enrolments',
+  'enrolment_status_changes',
+  'course_results',
+  'degrees',
+  'credit_transfers',
+  'learning_resources',
+] as const;
+export type RecordedTable = (typeof RECORDED_TABLES)[number];
 
 export const INSTITUTION_KINDS = ['UNIVERSITY', 'COLLEGE', 'VOCATIONAL', 'SCHOOL'] as const;
 export type InstitutionKind = (typeof INSTITUTION_KINDS)[number];
@@ -278,12 +298,11 @@ export function createEducationStore(db: Database) {
         if (endDate < enrolment.start_date) {
           throw invalid(ErrorCode.INVALID_ARGUMENT, `endDate ${endDate} is before the enrolment started (${enrolment.start_date})`, 'input.endDate');
         }
-        const [ended] = await tx.query<EnrolmentRow>('UPDATE enrolments SET status = $2, end_date = $3 WHERE id = $1 RETURNING *', [
+        return updateOne<EnrolmentRow>(tx, 'enrolments', 'UPDATE enrolments SET status = $2, end_date = $3 WHERE id = $1 RETURNING *', [
           enrolmentId,
           outcome,
           endDate,
         ]);
-        return ended!;
       });
     },
 
@@ -413,7 +432,10 @@ export function createEducationStore(db: Database) {
             [id, enrolmentId, holderDid, institutionId, title, field, enrolment.level, honours, awardedOn],
           );
           if (enrolment.status === 'ACTIVE') {
-            await tx.query("UPDATE enrolments SET status = 'COMPLETED', end_date = $2 WHERE id = $1", [enrolmentId, awardedOn]);
+            await updateOne<EnrolmentRow>(tx, 'enrolments', "UPDATE enrolments SET status = 'COMPLETED', end_date = $2 WHERE id = $1 RETURNING *", [
+              enrolmentId,
+              awardedOn,
+            ]);
           }
           return degree;
         }),
@@ -581,24 +603,57 @@ async function requireEnrolment(tx: Queryable, id: string, lock: 'FOR SHARE' | '
   return row;
 }
 
-type Table = 'institutions' | 'enrolments' | 'course_results' | 'degrees' | 'credit_transfers' | 'learning_resources';
-
-async function rowById<Row>(q: Queryable, table: Table, id: string): Promise<Row | undefined> {
+async function rowById<Row>(q: Queryable, table: RecordedTable, id: string): Promise<Row | undefined> {
   const rows = await q.query<Row>(`SELECT * FROM ${table} WHERE id = $1`, [id]);
   return rows[0];
 }
 
 /**
- * Runs an `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING *`. When a
- * concurrent request with the same id committed first, returns its row: the
- * caller asked for a record with that id and it exists.
+ * Runs an `INSERT ... ON CONFLICT (id) DO NOTHING RETURNING *` and logs the row
+ * it wrote. When a concurrent request with the same id committed first, returns
+ * its row (logged by that request, not again): the caller asked for a record
+ * with that id and it exists.
  */
-async function insertOnce<Row>(tx: Queryable, table: Table, id: string, sql: string, params: unknown[]): Promise<Row> {
+async function insertOnce<Row extends { id: unknown }>(tx: Queryable, table: RecordedTable, id: string, sql: string, params: unknown[]): Promise<Row> {
   const [inserted] = await tx.query<Row>(sql, params);
-  if (inserted) return inserted;
+  if (inserted) {
+    await logWritten(tx, table, inserted);
+    return inserted;
+  }
   const stored = await rowById<Row>(tx, table, id);
   if (!stored) throw new Error(`insert into ${table} returned nothing and no row has id ${id}`);
   return stored;
+}
+
+/** Runs an `UPDATE ... WHERE id = $1 RETURNING *` of one existing record and logs its new version. */
+async function updateOne<Row extends { id: unknown }>(tx: Queryable, table: RecordedTable, sql: string, params: unknown[]): Promise<Row> {
+  const [updated] = await tx.query<Row>(sql, params);
+  if (!updated) throw new Error(`update of ${table} ${String(params[0])} changed no row`);
+  await logWritten(tx, table, updated);
+  return updated;
+}
+
+/**
+ * The one place the store logs: `row` (as `RETURNING *` gave it, the shape
+ * `SELECT *` re-reads) was just written to `table` in `tx`, so its log entry
+ * commits or vanishes with it. What the table's triggers wrote with it is
+ * re-read and logged too: every INSERT into enrolments, and every UPDATE that
+ * changes its status, makes `enrolments_history` add the enrolment_status_changes
+ * row of the status the enrolment now has. An enrolment takes each status at
+ * most once (ACTIVE, then COMPLETED or WITHDRAWN: 001_init.sql), so that row is
+ * the newest of this enrolment with this status.
+ */
+async function logWritten(tx: Queryable, table: RecordedTable, row: { id: unknown }): Promise<void> {
+  await logRecord(tx, table, row as Record<string, unknown> & { id: unknown });
+  if (table === 'enrolments') {
+    const enrolment = row as unknown as EnrolmentRow;
+    const [change] = await tx.query<EnrolmentStatusChangeRow>(
+      'SELECT * FROM enrolment_status_changes WHERE enrolment_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1',
+      [enrolment.id, enrolment.status],
+    );
+    if (!change) throw new Error(`enrolment ${enrolment.id} was written without its ${enrolment.status} status history row`);
+    await logRecord(tx, 'enrolment_status_changes', change as unknown as Record<string, unknown> & { id: unknown });
+  }
 }
 
 /** The name of the unique constraint an error violated, if it is a unique violation. */

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../kit/department.ts';
 import { byKey, groupBy, loader } from '../kit/loaders.ts';
 import type { Connection } from '../kit/pagination.ts';
+import { recordProofResolver } from '../kit/record-proof.ts';
 import { formatMoney } from '../kit/scalars.ts';
 import type {
   AppropriateInput,
@@ -80,6 +81,18 @@ function loaders(context: object, store: FinanceStore) {
 
 export function createFinanceResolvers(store: FinanceStore): Resolvers {
   const load = (context: object) => loaders(context, store);
+  // `proof` of each record type: its row's latest entry in finance's Merkle log.
+  const proof = {
+    taxpayer: recordProofResolver(store.db, 'taxpayers'),
+    assessment: recordProofResolver(store.db, 'tax_assessments'),
+    budget: recordProofResolver(store.db, 'budgets'),
+    appropriation: recordProofResolver(store.db, 'appropriations'),
+    payment: recordProofResolver(store.db, 'payments'),
+    correction: recordProofResolver(store.db, 'corrections'),
+    approval: recordProofResolver(store.db, 'correction_approvals'),
+    // A correction's effect has the correction's id.
+    effect: recordProofResolver(store.db, 'correction_effects'),
+  };
 
   return {
     // Internal values: the store speaks the platform's department names.
@@ -133,6 +146,10 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
       taxClearance: async (c: CitizenRef, _: unknown, context: object) => (await load(context).assessments.load(c.did))[0] ?? null,
       taxClearanceHistory: (c: CitizenRef, _: unknown, context: object) => load(context).assessments.load(c.did),
       paymentsReceived: (c: CitizenRef, _: unknown, context: object) => load(context).paymentsReceived.load(c.did),
+      taxpayerProof: async (c: CitizenRef, args: unknown, context: object) => {
+        const taxpayer = await load(context).taxpayer.load(c.did);
+        return taxpayer ? proof.taxpayer(taxpayer, args, context) : null;
+      },
     },
 
     TaxClearance: {
@@ -141,6 +158,7 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
       outstanding: (t: TaxAssessmentRow) =>
         t.outstanding_minor === null || t.outstanding_currency === null ? null : money(t.outstanding_minor, t.outstanding_currency),
       recordedAt: (t: TaxAssessmentRow) => t.recorded_at,
+      proof: proof.assessment,
     },
 
     Budget: {
@@ -151,6 +169,7 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
       spent: async (b: BudgetRow, _: unknown, context: object) => money((await load(context).budgetSummary.load(b.id)).spent, b.currency),
       appropriations: (b: BudgetRow, _: unknown, context: object) => load(context).appropriationsOfBudget.load(b.id),
       recordedAt: (b: BudgetRow) => b.recorded_at,
+      proof: proof.budget,
     },
 
     Appropriation: {
@@ -161,6 +180,7 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
         money(a.amount_minor - (await load(context).appropriationSpent.load(a.id)), a.currency),
       approvedOn: (a: AppropriationRow) => a.approved_on,
       recordedAt: (a: AppropriationRow) => a.recorded_at,
+      proof: proof.appropriation,
     },
 
     Payment: {
@@ -173,6 +193,7 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
       corrections: (p: PaymentRow, _: unknown, context: object) => load(context).correctionsOfPayment.load(p.id),
       effectiveAmount: (p: PaymentRow) => money(p.effective_amount_minor, p.currency),
       effectivePurpose: (p: PaymentRow) => p.effective_purpose,
+      proof: proof.payment,
     },
 
     Correction: {
@@ -183,10 +204,13 @@ export function createFinanceResolvers(store: FinanceStore): Resolvers {
       status: (c: CorrectionRow) => (c.effective_at ? 'EFFECTIVE' : 'PENDING'),
       effectiveAt: (c: CorrectionRow) => c.effective_at,
       recordedAt: (c: CorrectionRow) => c.recorded_at,
+      proof: proof.correction,
+      effectProof: (c: CorrectionRow, args: unknown, context: object) => (c.effective_at ? proof.effect(c, args, context) : null),
     },
 
     CorrectionApproval: {
       approvedAt: (a: CorrectionApprovalRow) => a.recorded_at,
+      proof: proof.approval,
     },
   };
 }

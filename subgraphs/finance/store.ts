@@ -1,3 +1,4 @@
+import { logRecord } from '../../anchor/log/log-record.ts';
 import type { DepartmentName } from '../../platform/config.ts';
 import type { Database, Queryable } from '../../store/open.ts';
 import { ErrorCode, conflict, invalid, notFound } from '../kit/errors.ts';
@@ -17,7 +18,29 @@ export type { Money } from './validate.ts';
  * Nothing on the ledger is ever updated (the database refuses it): spending is
  * summed from payments, and a correction becomes effective by a row in
  * correction_effects written with the approval that reaches the quorum.
+ *
+ * Every row it writes is a record, logged in the department's Merkle log in
+ * the same transaction: all writes go through insertRecord(), the one place
+ * that logs. No trigger of finance writes rows, and no record is ever updated,
+ * so each record has exactly one log entry.
  */
+
+/**
+ * Finance's records: every table the store writes. Each row (keyed by `id`;
+ * a correction's effect has the id of its correction) is logged when written
+ * and re-hashed by `govshare audit`.
+ */
+export const RECORDED_TABLES = [
+  'taxpayers',
+  'tax_assessments',
+  'budgets',
+  'appropriations',
+  'payments',
+  'corrections',
+  'correction_approvals',
+  'correction_effects',
+] as const;
+export type RecordedTable = (typeof RECORDED_TABLES)[number];
 
 /** Distinct consortium departments whose approvals make a correction effective. */
 export const CORRECTION_QUORUM = 2;
@@ -222,11 +245,11 @@ export function createFinanceStore(db: Database) {
         if (sameNumber) throw conflict(`tax number ${taxNumber} already belongs to ${sameNumber.did}`);
         return (await insertOnce<TaxpayerRow>(
           tx,
+          'taxpayers',
           `INSERT INTO taxpayers (id, did, name, tax_number, registered_on)
            VALUES ($1, $2, $3, $4, coalesce($5::date, CURRENT_DATE))
            ON CONFLICT (id) DO NOTHING RETURNING *`,
           [id, did, name, taxNumber, registeredOn],
-          'SELECT * FROM taxpayers WHERE id = $1',
           id,
         ))!;
       }),
@@ -272,10 +295,10 @@ export function createFinanceStore(db: Database) {
         // A DID missing from the register fails the foreign key (caught below): no look-up needed.
         return (await insertOnce<TaxAssessmentRow>(
           tx,
+          'tax_assessments',
           `INSERT INTO tax_assessments (id, did, status, assessed_on, valid_until, outstanding_minor, outstanding_currency)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
           [id, did, status, assessedOn, validUntil, outstanding?.minorUnits ?? null, outstanding?.currency ?? null],
-          'SELECT * FROM tax_assessments WHERE id = $1',
           id,
         ))!;
       });
@@ -313,10 +336,10 @@ export function createFinanceStore(db: Database) {
         if (same) throw conflict(`${department} already has a budget "${title}" for fiscal year ${fiscalYear} (budget ${same.id})`);
         return (await insertOnce<BudgetRow>(
           tx,
+          'budgets',
           `INSERT INTO budgets (id, fiscal_year, department, title, total_minor, currency)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING *`,
           [id, fiscalYear, department, title, total.minorUnits, total.currency],
-          'SELECT * FROM budgets WHERE id = $1',
           id,
         ))!;
       }),
@@ -390,9 +413,11 @@ export function createFinanceStore(db: Database) {
             `${formatMoney(remaining, budget.currency)} of ${formatMoney(budget.total_minor, budget.currency)} remains unappropriated`,
         );
       }
-      await tx.query(
+      await insertRecord(
+        tx,
+        'appropriations',
         `INSERT INTO appropriations (id, budget_id, purpose, amount_minor, approved_on)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING *`,
         [id, budgetId, purpose, amount.minorUnits, approvedOn],
       );
       return (await one<AppropriationRow>(tx, `${APPROPRIATION_SELECT} WHERE a.id = $1`, [id]))!;
@@ -444,7 +469,9 @@ export function createFinanceStore(db: Database) {
             `${formatMoney(remaining, appropriation.currency)} of ${formatMoney(appropriation.amount_minor, appropriation.currency)} remains`,
         );
       }
-      const [inserted] = await tx.query<Omit<PaymentRow, 'effective_amount_minor' | 'effective_purpose'>>(
+      const inserted = await insertRecord<Omit<PaymentRow, 'effective_amount_minor' | 'effective_purpose'>>(
+        tx,
+        'payments',
         `INSERT INTO payments (id, appropriation_id, payer_department, payee, payee_did, amount_minor, currency, purpose, paid_on)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING *`,
         [id, appropriationId, appropriation.department, payee, payeeDid, amount.minorUnits, amount.currency, purpose, paidOn],
@@ -511,9 +538,11 @@ export function createFinanceStore(db: Database) {
       }
       // Refused early when it could never take effect; checked again (under lock) when it does.
       if (amount) await mustFit(tx, payment, amount.minorUnits, false);
-      await tx.query(
+      await insertRecord(
+        tx,
+        'corrections',
         `INSERT INTO corrections (id, payment_id, amount_minor, purpose, reason, proposed_by, quorum)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
         [id, paymentId, amount?.minorUnits ?? null, purpose, reason, proposedBy, CORRECTION_QUORUM],
       );
       return (await one<CorrectionRow>(tx, `${CORRECTION_SELECT} WHERE c.id = $1`, [id]))!;
@@ -550,7 +579,9 @@ export function createFinanceStore(db: Database) {
         if (correction.effective_at) throw conflict(`correction ${correctionId} is already effective (since ${correction.effective_at})`);
         const previous = await one(tx, 'SELECT 1 FROM correction_approvals WHERE correction_id = $1 AND approver = $2', [correctionId, approver]);
         if (previous) throw conflict(`${approver} has already approved correction ${correctionId}`);
-        const [approval] = await tx.query<CorrectionApprovalRow>(
+        const approval = await insertRecord<CorrectionApprovalRow>(
+          tx,
+          'correction_approvals',
           'INSERT INTO correction_approvals (id, correction_id, approver) VALUES ($1, $2, $3) RETURNING *',
           [id, correctionId, approver],
         );
@@ -563,7 +594,8 @@ export function createFinanceStore(db: Database) {
             const payment = (await one<PaymentRow>(tx, 'SELECT * FROM effective_payments WHERE id = $1', [correction.payment_id]))!;
             await mustFit(tx, payment, correction.amount_minor, true);
           }
-          await tx.query('INSERT INTO correction_effects (correction_id, payment_id, approval_id) VALUES ($1, $2, $3)', [
+          // Its id is the correction's (a generated column): the effect of correction X is record X.
+          await insertRecord(tx, 'correction_effects', 'INSERT INTO correction_effects (correction_id, payment_id, approval_id) VALUES ($1, $2, $3) RETURNING *', [
             correctionId,
             correction.payment_id,
             id,
@@ -596,9 +628,8 @@ export function createFinanceStore(db: Database) {
 
   /** Row counts per table: what the seed reports and its tests compare. */
   async function recordCounts(): Promise<Record<string, number>> {
-    const tables = ['taxpayers', 'tax_assessments', 'budgets', 'appropriations', 'payments', 'corrections', 'correction_approvals', 'correction_effects'];
     const [row] = await db.query<Record<string, number>>(
-      `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::int8 AS ${t}`).join(', ')}`,
+      `SELECT ${RECORDED_TABLES.map((t) => `(SELECT count(*) FROM ${t})::int8 AS ${t}`).join(', ')}`,
     );
     return row!;
   }
@@ -648,6 +679,8 @@ export function createFinanceStore(db: Database) {
   }
 
   return {
+    /** The department's database: the record proof resolvers read the log from it. */
+    db,
     registerTaxpayer,
     taxpayersByDid,
     listTaxpayers,
@@ -681,12 +714,32 @@ async function one<Row>(tx: Queryable, sql: string, params: readonly unknown[]):
 }
 
 /**
- * Inserts with ON CONFLICT (id) DO NOTHING; when a concurrent request with the
- * same id won the race, returns the row it stored (idempotent retries).
+ * The one way finance writes a record: runs `insert`, an `INSERT INTO <table>
+ * ... RETURNING *` (usually ON CONFLICT (id) DO NOTHING), and logs the row it
+ * really wrote in the department's Merkle log, in the same transaction `tx`,
+ * as the database returned it (what `SELECT *` reads back, so the audit
+ * computes the same digest). A row that already existed comes back from
+ * nothing, so a replay logs nothing; a refused write rolls back with its log
+ * entry. Returns the row written, if any.
  */
-async function insertOnce<Row>(tx: Queryable, insert: string, params: readonly unknown[], select: string, id: string): Promise<Row | undefined> {
-  const [inserted] = await tx.query<Row>(insert, params);
-  return inserted ?? one<Row>(tx, select, [id]);
+async function insertRecord<Row>(tx: Queryable, table: RecordedTable, insert: string, params: readonly unknown[]): Promise<Row | undefined> {
+  if (!new RegExp(`^\\s*INSERT INTO ${table} [^;]*\\sRETURNING \\*\\s*$`).test(insert)) {
+    throw new Error(`insertRecord(${table}) needs one INSERT INTO ${table} ... RETURNING *`);
+  }
+  const rows = await tx.query<Record<string, unknown> & { id: unknown }>(insert, params);
+  if (rows.length > 1) throw new Error(`insertRecord(${table}) wrote ${rows.length} rows: one record at a time`);
+  const [row] = rows;
+  if (row) await logRecord(tx, table, row);
+  return row as Row | undefined;
+}
+
+/**
+ * insertRecord() with ON CONFLICT (id) DO NOTHING; when a concurrent request
+ * with the same id won the race, returns the row it stored (idempotent
+ * retries) and logs nothing.
+ */
+async function insertOnce<Row>(tx: Queryable, table: RecordedTable, insert: string, params: readonly unknown[], id: string): Promise<Row | undefined> {
+  return (await insertRecord<Row>(tx, table, insert, params)) ?? one<Row>(tx, `SELECT * FROM ${table} WHERE id = $1`, [id]);
 }
 
 function sameCurrency(amount: Money, expected: string, field: string, what: string): void {

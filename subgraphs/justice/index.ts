@@ -1,12 +1,15 @@
 import { besides, type Department } from '../kit/department.ts';
 import { createJusticeResolvers } from './resolvers.ts';
-import { createJusticeStore, type JusticeStore } from './store.ts';
+import { RECORDED_TABLES, createJusticeStore, type JusticeStore } from './store.ts';
 
 /** The justice department: courts, cases, public case status, judgments, evidence and access to it. */
 export const justice: Department<JusticeStore> = {
   name: 'justice',
   schemaPath: besides(import.meta.url, './schema.graphql'),
   migrationsDir: besides(import.meta.url, './migrations'),
+  // Courts, cases (a new version each time the status cache changes), parties, status history,
+  // judgments, evidence, access requests and the judges' decisions on them.
+  recordedTables: RECORDED_TABLES,
   createStore: createJusticeStore,
   createResolvers: createJusticeResolvers,
 };

@@ -1,5 +1,6 @@
 import type { Resolvers, SubgraphContext } from '../kit/department.ts';
 import { byKey, groupBy, loader } from '../kit/loaders.ts';
+import { recordProofResolver } from '../kit/record-proof.ts';
 import type { Connection } from '../kit/pagination.ts';
 import type {
   AccessRequestRow,
@@ -17,6 +18,7 @@ import type {
   PartyRow,
   PublicCaseStatusRow,
   RecordJudgmentInput,
+  RecordedTable,
   RegisterCourtInput,
   RegisterEvidenceInput,
   RequestEvidenceAccessInput,
@@ -89,6 +91,7 @@ const toAccessRequest = (row: AccessRequestRow) => ({
   requester: row.requester,
   reason: row.reason,
   status: row.status,
+  decisionId: row.decision_id,
   decidedBy: row.decided_by,
   decidedAt: row.decided_at,
   note: row.note,
@@ -135,6 +138,9 @@ const mapOrNull = <Row, Node>(row: Row | null | undefined, toNode: (row: Row) =>
 export function createJusticeResolvers(store: JusticeStore): Resolvers {
   const load = (context: SubgraphContext) => loadersFor(store, context);
   const caseOf = async (caseId: string, context: SubgraphContext) => mapOrNull(await load(context).case.load(caseId), toCase);
+  // `proof` of each record type: its row's latest entry in the department's Merkle log (batched per request).
+  const proofOf = (table: RecordedTable) => recordProofResolver(store.db, table);
+  const decisionProof = proofOf('evidence_access_decisions');
 
   return {
     Query: {
@@ -176,7 +182,12 @@ export function createJusticeResolvers(store: JusticeStore): Resolvers {
       },
     },
 
+    Court: {
+      proof: proofOf('courts'),
+    },
+
     JusticeCase: {
+      proof: proofOf('cases'),
       court: async (node: CaseNode, _: unknown, context: SubgraphContext) => mapOrNull(await load(context).court.load(node.courtId), toCourt),
       statusHistory: async (node: CaseNode, _: unknown, context: SubgraphContext) =>
         (await load(context).statusHistory.load(node.id)).map(toStatusChange),
@@ -186,23 +197,34 @@ export function createJusticeResolvers(store: JusticeStore): Resolvers {
         (await load(context).judgmentsOfCase.load(node.id)).map(toJudgment),
     },
 
+    CaseStatusChange: {
+      proof: proofOf('case_status_changes'),
+    },
+
     CaseParty: {
+      proof: proofOf('case_parties'),
       case: (node: PartyNode, _: unknown, context: SubgraphContext) => caseOf(node.caseId, context),
       citizen: (node: PartyNode): CitizenRef | null => (node.did ? { did: node.did } : null),
     },
 
     Judgment: {
+      proof: proofOf('judgments'),
       case: (node: JudgmentNode, _: unknown, context: SubgraphContext) => caseOf(node.caseId, context),
       party: async (node: JudgmentNode, _: unknown, context: SubgraphContext) => mapOrNull(await load(context).party.load(node.partyId), toParty),
     },
 
     Evidence: {
+      proof: proofOf('evidence'),
       case: (node: EvidenceNode, _: unknown, context: SubgraphContext) => caseOf(node.caseId, context),
       accessRequests: async (node: EvidenceNode, _: unknown, context: SubgraphContext) =>
         (await load(context).accessRequestsOfEvidence.load(node.id)).map(toAccessRequest),
     },
 
     EvidenceAccessRequest: {
+      proof: proofOf('evidence_access_requests'),
+      // The decision is a record of its own (evidence_access_decisions), named by its id.
+      decisionProof: (node: AccessRequestNode, args: unknown, context: SubgraphContext) =>
+        node.decisionId ? decisionProof({ id: node.decisionId }, args, context) : null,
       evidence: async (node: AccessRequestNode, _: unknown, context: SubgraphContext) =>
         mapOrNull(await load(context).evidence.load(node.evidenceId), toEvidence),
     },

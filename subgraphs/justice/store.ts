@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { logRecord } from '../../anchor/log/log-record.ts';
+import { canonicalRecord } from '../../anchor/log/record-digest.ts';
 import type { Database, Queryable } from '../../store/open.ts';
 import { InputError } from '../../platform/errors.ts';
 import { ErrorCode, conflict, invalid } from '../kit/errors.ts';
@@ -26,7 +28,96 @@ import {
  *
  * Every create takes an optional `id` and is idempotent on it (the stored row
  * comes back and nothing is written), so the demo seed can run again.
+ *
+ * Every row written to a recorded table (RECORDED_TABLES) is logged in the
+ * department's Merkle log (anchor/log) in the same transaction: writes go
+ * through `create`, whose transaction only inserts through `tx.insert`, which
+ * logs each row as `RETURNING *` gives it, and re-reads and logs the rows our
+ * triggers change as a consequence (TRIGGER_WRITES).
  */
+
+/**
+ * The tables whose rows are the department's records, each logged by the
+ * store and re-hashed by `govshare audit`. Every one has an `id` column.
+ */
+export const RECORDED_TABLES = [
+  'courts',
+  'cases',
+  'case_status_changes',
+  'case_parties',
+  'judgments',
+  'evidence',
+  'evidence_access_requests',
+  'evidence_access_decisions',
+] as const;
+export type RecordedTable = (typeof RECORDED_TABLES)[number];
+
+/**
+ * Rows of recorded tables that one of our triggers writes when a row is
+ * inserted into `table`: they are re-read in the same transaction and logged
+ * as their new version (only if they really changed).
+ */
+const TRIGGER_WRITES: Partial<Record<RecordedTable, (row: Record<string, unknown>) => { table: RecordedTable; id: string }[]>> = {
+  // case_status_changes_apply copies the new status into the case row (cases.status, status_changed_on, status_seq).
+  case_status_changes: (row) => [{ table: 'cases', id: String(row.case_id) }],
+};
+
+/**
+ * What a write sees of its transaction: reads as usual, and inserts into
+ * recorded tables through `insert`, which logs them. A data-changing
+ * statement through `query` or `exec` is refused, so no write path can skip the log.
+ */
+interface WriteTx extends Queryable {
+  /** Runs `sql` (an INSERT without RETURNING) with `RETURNING *`, logs every row it inserted and every row our triggers changed. */
+  insert<Row>(table: RecordedTable, sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /** The latest version of a record this transaction logged (e.g. a case after its status trigger), if any. */
+  logged<Row>(table: RecordedTable, id: string): Row | undefined;
+}
+
+const WRITE_STATEMENT = /^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY)\b/i;
+
+function recordingTransaction(tx: Queryable): WriteTx {
+  // Per record: the canonical form and the row of its version logged last in this transaction.
+  const versions = new Map<string, { canonical: string; row: unknown }>();
+  async function log(table: RecordedTable, row: Record<string, unknown> & { id: unknown }): Promise<void> {
+    const key = `${table}\u0000${String(row.id)}`;
+    const canonical = canonicalRecord(table, row);
+    // A trigger that rewrote a row with the values it already had made no new version.
+    if (versions.get(key)?.canonical === canonical) return;
+    versions.set(key, { canonical, row });
+    await logRecord(tx, table, row);
+  }
+  const refuseWrite = (sql: string) => {
+    if (WRITE_STATEMENT.test(sql)) throw new Error('justice store: write recorded tables through tx.insert, so the row is logged');
+  };
+  return {
+    query(sql, params) {
+      refuseWrite(sql);
+      return tx.query(sql, params);
+    },
+    exec(sql) {
+      refuseWrite(sql);
+      return tx.exec(sql);
+    },
+    async insert<Row>(table: RecordedTable, sql: string, params: readonly unknown[]): Promise<Row[]> {
+      if (/^\s*INSERT\s+INTO\s+(\w+)\b/i.exec(sql)?.[1] !== table || /\bRETURNING\b/i.test(sql)) {
+        throw new Error(`justice store: tx.insert takes an INSERT INTO ${table} without RETURNING`);
+      }
+      const rows = await tx.query<Record<string, unknown> & { id: unknown }>(`${sql} RETURNING *`, params);
+      for (const row of rows) await log(table, row);
+      const changed = rows.flatMap((row) => TRIGGER_WRITES[table]?.(row) ?? []);
+      for (const target of new Set(changed.map((c) => c.table))) {
+        const ids = [...new Set(changed.filter((c) => c.table === target).map((c) => c.id))];
+        const reread = await tx.query<Record<string, unknown> & { id: unknown }>(`SELECT * FROM ${target} WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]);
+        for (const row of reread) await log(target, row);
+      }
+      return rows as Row[];
+    },
+    logged<Row>(table: RecordedTable, id: string): Row | undefined {
+      return versions.get(`${table}\u0000${id}`)?.row as Row | undefined;
+    },
+  };
+}
 
 export const COURT_LEVELS = ['SUPREME', 'HIGH', 'INTERMEDIATE', 'BASIC', 'INTERNET', 'SPECIALISED'] as const;
 export type CourtLevel = (typeof COURT_LEVELS)[number];
@@ -121,6 +212,16 @@ export interface JudgmentRow {
   sentence: string | null;
   decided_on: string;
   recorded_at: string;
+}
+
+/** A judge's decision on an access request (the request's status derives from it). */
+export interface AccessDecisionRow {
+  id: string;
+  request_id: string;
+  decision: AccessDecision;
+  judge: string;
+  note: string | null;
+  decided_at: string;
 }
 
 /** A conviction that stands, with the DID of the convicted party. */
@@ -253,12 +354,18 @@ export type JusticeStore = ReturnType<typeof createJusticeStore>;
 export function createJusticeStore(db: Database) {
   /**
    * One write: look for `id` first (idempotency), else run `write`, all in one
-   * short transaction. Unique violations become CONFLICT; a race of two
-   * writers with the same new id ends with both returning the winner's row.
+   * short transaction; `write` inserts through `tx.insert`, which logs each
+   * row in that transaction. Unique violations become CONFLICT; a race of two
+   * writers with the same new id ends with both returning the winner's row
+   * (the loser's rows and log entries roll back together).
    */
-  async function create<T>(id: string, find: (q: Queryable, id: string) => Promise<T | undefined>, write: (tx: Queryable) => Promise<T>): Promise<T> {
+  async function create<T>(id: string, find: (q: Queryable, id: string) => Promise<T | undefined>, write: (tx: WriteTx) => Promise<T>): Promise<T> {
     try {
-      return await db.transaction(async (tx) => (await find(tx, id)) ?? (await write(tx)));
+      return await db.transaction(async (tx) => {
+        const recording = recordingTransaction(tx);
+        // Found: an idempotent replay, nothing written and nothing logged.
+        return (await find(recording, id)) ?? (await write(recording));
+      });
     } catch (error) {
       if (isUniqueViolation(error) && error.constraint?.endsWith('_pkey')) {
         const winner = await find(db, id);
@@ -294,13 +401,13 @@ export function createJusticeStore(db: Database) {
   }
 
   /** Inserts parties at positions `from`, `from + 1`, ... in one statement. */
-  async function insertParties(tx: Queryable, caseId: string, from: number, parties: ValidParty[]): Promise<PartyRow[]> {
-    return tx.query<PartyRow>(
+  async function insertParties(tx: WriteTx, caseId: string, from: number, parties: ValidParty[]): Promise<PartyRow[]> {
+    return tx.insert<PartyRow>(
+      'case_parties',
       `INSERT INTO case_parties (id, case_id, position, did, name, role)
        SELECT p.id, $1, $2 + p.ord - 1, p.did, p.name, p.role
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS p (id, did, name, role, ord)
-       ORDER BY p.ord
-       RETURNING *`,
+       ORDER BY p.ord`,
       [caseId, from, parties.map((p) => p.id), parties.map((p) => p.did), parties.map((p) => p.name), parties.map((p) => p.role)],
     );
   }
@@ -319,7 +426,7 @@ export function createJusticeStore(db: Database) {
       return create(id, findCourt, async (tx) => {
         const same = await one<CourtRow>(tx, 'SELECT * FROM courts WHERE name = $1', [name]);
         if (same) throw conflict(`a court named "${name}" already exists (${same.id})`);
-        const rows = await tx.query<CourtRow>('INSERT INTO courts (id, name, level, city) VALUES ($1, $2, $3, $4) RETURNING *', [id, name, level, city]);
+        const rows = await tx.insert<CourtRow>('courts', 'INSERT INTO courts (id, name, level, city) VALUES ($1, $2, $3, $4)', [id, name, level, city]);
         return rows[0]!;
       });
     },
@@ -337,13 +444,16 @@ export function createJusticeStore(db: Database) {
         if (!(await findCourt(tx, courtId))) throw missing('court', courtId, 'input.courtId');
         const same = await one<CaseRow>(tx, 'SELECT * FROM cases WHERE case_number = $1', [caseNumber]);
         if (same) throw conflict(`case number ${caseNumber} is already taken (case ${same.id})`);
-        // Written as it will be once its FILED history row (seq 1) is in: the trigger then changes nothing.
-        const [row] = await tx.query<CaseRow>(
+        // Written as it will be once its FILED history row (seq 1) is in: the trigger then changes nothing,
+        // so the case is logged once (tx.insert re-reads it after the history row and finds the same version).
+        const [row] = await tx.insert<CaseRow>(
+          'cases',
           `INSERT INTO cases (id, case_number, court_id, kind, title, filed_on, status, status_changed_on, status_seq)
-           VALUES ($1, $2, $3, $4, $5, $6, 'FILED', $6, 1) RETURNING *`,
+           VALUES ($1, $2, $3, $4, $5, $6, 'FILED', $6, 1)`,
           [id, caseNumber, courtId, kind, title, filedOn],
         );
-        await tx.query(
+        await tx.insert(
+          'case_status_changes',
           `INSERT INTO case_status_changes (id, case_id, seq, from_status, status, changed_on) VALUES ($1, $2, 1, NULL, 'FILED', $3)`,
           [randomUUID(), id, filedOn],
         );
@@ -391,14 +501,14 @@ export function createJusticeStore(db: Database) {
         if (changedOn < current.status_changed_on) {
           throw invalid(ErrorCode.INVALID_DATE, `input.changedOn ${changedOn} is before the current status's date ${current.status_changed_on}`, 'input.changedOn');
         }
-        const rows = await tx.query<StatusChangeRow>(
+        const [change] = await tx.insert<StatusChangeRow>(
+          'case_status_changes',
           `INSERT INTO case_status_changes (id, case_id, seq, from_status, status, changed_on, note)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [id, caseId, current.status_seq + 1, current.status, status, changedOn, note],
         );
-        const change = rows[0]!;
-        // What the history trigger just wrote into the case row, without reading it back.
-        return { case: { ...current, status, status_changed_on: changedOn, status_seq: change.seq }, change };
+        // The case row as the history trigger left it: tx.insert re-read it and logged that version.
+        return { case: tx.logged<CaseRow>('cases', current.id)!, change: change! };
       });
     },
 
@@ -435,9 +545,10 @@ export function createJusticeStore(db: Database) {
           const field = partyDid ? 'input.partyDid' : 'input.partyId';
           throw invalid(ErrorCode.INVALID_ARGUMENT, `${partyDid ?? partyId} is not a party of case ${row.case_number}`, field);
         }
-        const rows = await tx.query<JudgmentRow>(
+        const rows = await tx.insert<JudgmentRow>(
+          'judgments',
           `INSERT INTO judgments (id, case_id, party_id, verdict, offence, sentence, decided_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [id, caseId, party.id, verdict, offence, sentence, decidedOn],
         );
         return rows[0]!;
@@ -462,9 +573,10 @@ export function createJusticeStore(db: Database) {
         refuseFinal(row, 'evidence');
         const same = await one<EvidenceRow>(tx, 'SELECT * FROM evidence WHERE case_id = $1 AND content_digest = $2', [caseId, contentDigest]);
         if (same) throw conflict(`evidence with digest ${contentDigest} is already registered in case ${row.case_number} (${same.id})`);
-        const rows = await tx.query<EvidenceRow>(
+        const rows = await tx.insert<EvidenceRow>(
+          'evidence',
           `INSERT INTO evidence (id, case_id, title, media_type, size_bytes, content_digest, submitted_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [id, caseId, title, type, sizeBytes, contentDigest, submittedBy],
         );
         return rows[0]!;
@@ -486,8 +598,9 @@ export function createJusticeStore(db: Database) {
           [evidenceId, requester],
         );
         if (pending) throw conflict(`${requester} already has a pending request (${pending.id}) for evidence ${evidenceId}`);
-        const [row] = await tx.query<Omit<AccessRequestRow, 'status' | 'decision_id' | 'decided_by' | 'decided_at' | 'note'>>(
-          'INSERT INTO evidence_access_requests (id, evidence_id, requester, reason) VALUES ($1, $2, $3, $4) RETURNING *',
+        const [row] = await tx.insert<Omit<AccessRequestRow, 'status' | 'decision_id' | 'decided_by' | 'decided_at' | 'note'>>(
+          'evidence_access_requests',
+          'INSERT INTO evidence_access_requests (id, evidence_id, requester, reason) VALUES ($1, $2, $3, $4)',
           [id, evidenceId, requester, reason],
         );
         return { ...row!, status: 'PENDING', decision_id: null, decided_by: null, decided_at: null, note: null };
@@ -511,8 +624,9 @@ export function createJusticeStore(db: Database) {
         }
         if (judge === request.requester) throw invalid(ErrorCode.INVALID_ARGUMENT, 'a requester cannot decide their own access request', 'input.judge');
         // UNIQUE (request_id) refuses a second decision racing this one.
-        const [decided] = await tx.query<{ decided_at: string }>(
-          'INSERT INTO evidence_access_decisions (id, request_id, decision, judge, note) VALUES ($1, $2, $3, $4, $5) RETURNING decided_at',
+        const [decided] = await tx.insert<AccessDecisionRow>(
+          'evidence_access_decisions',
+          'INSERT INTO evidence_access_decisions (id, request_id, decision, judge, note) VALUES ($1, $2, $3, $4, $5)',
           [id, requestId, decision, judge, note],
         );
         return { ...request, status: decision, decision_id: id, decided_by: judge, decided_at: decided!.decided_at, note };

@@ -1,10 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRecords, type RecordFinding } from '../../anchor/log/check-records.ts';
+import { recordDigest } from '../../anchor/log/record-digest.ts';
 import { DEMO_INSTITUTIONS, seedEducation } from '../../demo/education.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
 import { demoId } from '../../demo/ids.ts';
 import { education } from '../../subgraphs/education/index.ts';
 import type { EducationStore } from '../../subgraphs/education/store.ts';
+import { openDepartmentStore, type OpenedStore } from '../../subgraphs/kit/open-store.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
 import { STORAGES, testStorage, type TestStorage } from '../support/storage.ts';
@@ -65,6 +68,19 @@ describe.each(STORAGES)('education subgraph on %s', (kind) => {
 
   const call = (query: string, variables?: Record<string, unknown>) => gql(server.graphqlUrl, query, variables);
   const count = async (table: string) => (await server.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+
+  const logCounts = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await server.store.db.query<{ t: string; n: number }>('SELECT record_table AS t, count(*)::int AS n FROM record_log GROUP BY record_table')).map((r) => [r.t, r.n]),
+    );
+
+  /** The record_log rows `work` wrote, per table (tables it wrote none for left out). */
+  async function logged(work: () => Promise<unknown>): Promise<Record<string, number>> {
+    const before = await logCounts();
+    await work();
+    const after = await logCounts();
+    return Object.fromEntries(Object.entries(after).flatMap(([table, n]) => (n === before[table] ? [] : [[table, n - (before[table] ?? 0)]])));
+  }
 
   // ---- fixtures through the API ----------------------------------------------
 
@@ -705,12 +721,186 @@ describe.each(STORAGES)('education subgraph on %s', (kind) => {
 
     it('stamps the time of first publication itself, whatever the insert says', async () => {
       const digest = sha256(randomUUID());
-      const [row] = await server.store.db.query<{ first_published_at: string }>(
-        `INSERT INTO learning_resources (title, author_did, content_digest, media_type, license, first_published_at)
-         VALUES ('Backdated', 'did:ethr:0x539:0xabc', $1, 'text/plain', 'MIT', '2001-01-01') RETURNING first_published_at`,
-        [digest],
-      );
-      expect(Date.parse(row!.first_published_at)).toBeGreaterThan(Date.parse('2020-01-01'));
+      // Rolled back: a row written behind the store's back is unlogged, and the audit at the end would (rightly) report it.
+      const rollback = new Error('rollback');
+      let stamped: string | undefined;
+      await expect(
+        server.store.db.transaction(async (tx) => {
+          const [row] = await tx.query<{ first_published_at: string }>(
+            `INSERT INTO learning_resources (title, author_did, content_digest, media_type, license, first_published_at)
+             VALUES ('Backdated', 'did:ethr:0x539:0xabc', $1, 'text/plain', 'MIT', '2001-01-01') RETURNING first_published_at`,
+            [digest],
+          );
+          stamped = row!.first_published_at;
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+      expect(Date.parse(stamped!)).toBeGreaterThan(Date.parse('2020-01-01'));
+    });
+  });
+
+  // ---- record log ----------------------------------------------------------------
+
+  describe('record log', () => {
+    const PROOF = 'proof { status salt digest }';
+
+    /** The log entries of one record, oldest first. */
+    const entries = (table: string, id: string) =>
+      server.store.db.query<{ salt: Uint8Array; digest: Uint8Array }>('SELECT salt, digest FROM record_log WHERE record_table = $1 AND record_id = $2 ORDER BY seq', [
+        table,
+        id,
+      ]);
+    const row = async (table: string, id: string | number) => (await server.store.db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE id = $1`, [id]))[0]!;
+    const hashesTo = (table: string, record: Record<string, unknown>, entry: { salt: Uint8Array; digest: Uint8Array }) =>
+      recordDigest(table, record, entry.salt).equals(Buffer.from(entry.digest));
+
+    it('logs a new institution once; a replay or a refused registration logs nothing', async () => {
+      const id = randomUUID();
+      const code = newCode();
+      expect(await logged(() => registerInstitution({ id, code }))).toEqual({ institutions: 1 });
+      expect(await logged(() => registerInstitution({ id, code }))).toEqual({});
+      const copy = { name: 'Copycat College', code, kind: 'COLLEGE', city: 'Wuhan', country: 'CN' };
+      expect(await logged(async () => expectError(await call(REGISTER_INSTITUTION, { input: copy }), 'CONFLICT'))).toEqual({});
+      expect(await logged(async () => expectError(await call(REGISTER_INSTITUTION, { input: { ...copy, code: 'x' } }), 'INVALID_ARGUMENT', 'input.code'))).toEqual({});
+      const [entry] = await entries('institutions', id);
+      expect(hashesTo('institutions', await row('institutions', id), entry!)).toBe(true);
+    });
+
+    it('logs an enrolment with its ACTIVE history row, and its ended version with the new history row', async () => {
+      const student = newDid();
+      const institution = await registerInstitution();
+      const id = randomUUID();
+      expect(await logged(() => enrol(student, institution.id, { id, startDate: '2018-09-01' }))).toEqual({ enrolments: 1, enrolment_status_changes: 1 });
+      expect(await logged(() => enrol(student, institution.id, { id, startDate: '2018-09-01' }))).toEqual({});
+      const base = { studentDid: student, institutionId: institution.id, programme: 'Computer Science and Technology', level: 'BACHELOR', startDate: '2019-09-01' };
+      expect(await logged(async () => expectError(await call(ENROL, { input: base }), 'CONFLICT'))).toEqual({});
+      expect(await logged(async () => expectError(await call(ENROL, { input: { ...base, institutionId: randomUUID() } }), 'NOT_FOUND'))).toEqual({});
+      const active = await row('enrolments', id);
+
+      const end = { enrolmentId: id, outcome: 'WITHDRAWN', endDate: '2019-03-15' };
+      expect(await logged(async () => expectError(await call(END_ENROLMENT, { input: { ...end, endDate: '2018-08-31' } }), 'INVALID_ARGUMENT', 'input.endDate'))).toEqual({});
+      expect(await logged(async () => expectOk(await call(END_ENROLMENT, { input: end })))).toEqual({ enrolments: 1, enrolment_status_changes: 1 });
+      expect(await logged(async () => expectOk(await call(END_ENROLMENT, { input: end })))).toEqual({});
+      expect(await logged(async () => expectError(await call(END_ENROLMENT, { input: { ...end, outcome: 'COMPLETED' } }), 'CONFLICT'))).toEqual({});
+
+      // Two versions of the enrolment: the first entry holds the ACTIVE row, the latest the WITHDRAWN one.
+      const versions = await entries('enrolments', id);
+      expect(versions).toHaveLength(2);
+      expect(hashesTo('enrolments', active, versions[0]!)).toBe(true);
+      expect(hashesTo('enrolments', await row('enrolments', id), versions[1]!)).toBe(true);
+      const history = await server.store.db.query<Record<string, unknown> & { id: number }>('SELECT * FROM enrolment_status_changes WHERE enrolment_id = $1 ORDER BY id', [id]);
+      expect(history.map((h) => h.status)).toEqual(['ACTIVE', 'WITHDRAWN']);
+      for (const change of history) {
+        const logs = await entries('enrolment_status_changes', String(change.id));
+        expect(logs).toHaveLength(1);
+        expect(hashesTo('enrolment_status_changes', change, logs[0]!)).toBe(true);
+      }
+    });
+
+    it('logs a course result once; a replay or a refused result logs nothing', async () => {
+      const enrolment = await enrol(newDid(), (await registerInstitution()).id);
+      const id = randomUUID();
+      const input = resultInput(enrolment.id, { id, courseCode: 'LOG101' });
+      expect(await logged(() => recordResult(enrolment.id, { id, courseCode: 'LOG101' }))).toEqual({ course_results: 1 });
+      expect(await logged(async () => expectOk(await call(RECORD_RESULT, { input })))).toEqual({});
+      expect(await logged(async () => expectError(await call(RECORD_RESULT, { input: { ...input, id: randomUUID() } }), 'CONFLICT'))).toEqual({});
+      expect(await logged(async () => expectError(await call(RECORD_RESULT, { input: { ...input, id: randomUUID(), grade: 'E' } }), 'INVALID_ARGUMENT', 'input.grade'))).toEqual({});
+    });
+
+    it('logs a degree with the enrolment it completes and that COMPLETED history row; nothing for a replay or a refusal', async () => {
+      const student = newDid();
+      const institution = await registerInstitution();
+      const enrolment = await enrol(student, institution.id);
+      const id = randomUUID();
+      const input = { id, holderDid: student, institutionId: institution.id, enrolmentId: enrolment.id, title: 'Bachelor of Engineering', field: 'Computing', awardedOn: '2023-07-01' };
+      expect(await logged(async () => expectOk(await call(AWARD_DEGREE, { input })))).toEqual({ degrees: 1, enrolments: 1, enrolment_status_changes: 1 });
+      expect(await logged(async () => expectOk(await call(AWARD_DEGREE, { input })))).toEqual({});
+      expect(await logged(async () => expectError(await call(AWARD_DEGREE, { input: { ...input, id: randomUUID() } }), 'CONFLICT'))).toEqual({});
+      const [latest] = (await entries('enrolments', enrolment.id)).slice(-1);
+      expect(hashesTo('enrolments', await row('enrolments', enrolment.id), latest!)).toBe(true);
+
+      // An enrolment already COMPLETED does not change: only the degree is new.
+      const completed = await enrol(student, institution.id, { programme: 'Mathematics' });
+      expectOk(await call(END_ENROLMENT, { input: { enrolmentId: completed.id, outcome: 'COMPLETED', endDate: '2023-06-30' } }));
+      expect(await logged(async () => expectOk(await call(AWARD_DEGREE, { input: { ...input, id: randomUUID(), enrolmentId: completed.id } })))).toEqual({ degrees: 1 });
+      // A withdrawn one refuses the degree and logs nothing.
+      const withdrawn = await enrol(student, institution.id, { programme: 'Physics' });
+      expectOk(await call(END_ENROLMENT, { input: { enrolmentId: withdrawn.id, outcome: 'WITHDRAWN', endDate: '2020-01-01' } }));
+      expect(await logged(async () => expectError(await call(AWARD_DEGREE, { input: { ...input, id: randomUUID(), enrolmentId: withdrawn.id } }), 'CONFLICT'))).toEqual({});
+    });
+
+    it('logs a credit transfer once; a replay or a refused transfer logs nothing', async () => {
+      const setup = await transferSetup();
+      const id = randomUUID();
+      expect(await logged(async () => expectOk(await call(RECORD_TRANSFER, { input: transferInput(setup, { id }) })))).toEqual({ credit_transfers: 1 });
+      expect(await logged(async () => expectOk(await call(RECORD_TRANSFER, { input: transferInput(setup, { id }) })))).toEqual({});
+      expect(await logged(async () => expectError(await call(RECORD_TRANSFER, { input: transferInput(setup) }), 'CONFLICT'))).toEqual({});
+      expect(await logged(async () => expectError(await call(RECORD_TRANSFER, { input: transferInput(setup, { creditsRecognised: 4.5 }) }), 'INVALID_ARGUMENT', 'input.creditsRecognised'))).toEqual({});
+    });
+
+    it('logs a learning resource once; a replay or a second registration of its content logs nothing', async () => {
+      const id = randomUUID();
+      const input = resourceInput({ id });
+      expect(await logged(async () => expectOk(await call(REGISTER_RESOURCE, { input })))).toEqual({ learning_resources: 1 });
+      expect(await logged(async () => expectOk(await call(REGISTER_RESOURCE, { input })))).toEqual({});
+      expect(await logged(async () => expectError(await call(REGISTER_RESOURCE, { input: { ...input, id: randomUUID() } }), 'CONFLICT'))).toEqual({});
+      const [entry] = await entries('learning_resources', id);
+      // The database stamps first_published_at: the logged row is the stamped one.
+      expect(hashesTo('learning_resources', await row('learning_resources', id), entry!)).toBe(true);
+    });
+
+    it('gives every fresh record a PENDING_INTEGRATION proof whose digest the stored row and salt recompute', async () => {
+      // The server's log worker integrates committed entries every 250 ms: stopped here so fresh records stay
+      // pending while they are looked at (nothing later in this suite needs it; close() stops it again harmlessly).
+      await server.log.stop();
+      const setup = await transferSetup();
+      expectOk(await call(RECORD_TRANSFER, { input: transferInput(setup) }));
+      const degreeInput = { holderDid: setup.student, institutionId: setup.from.id, enrolmentId: setup.enrolment.id, title: 'Bachelor of Science', field: 'Physics', awardedOn: '2023-07-01' };
+      expectOk(await call(AWARD_DEGREE, { input: degreeInput }));
+      expectOk(await call(REGISTER_RESOURCE, { input: resourceInput({ authorDid: setup.student, institutionId: setup.to.id }) }));
+      const citizen = expectOk(
+        await call(
+          `query($did: DID!) { citizen(did: $did) {
+            enrolments { id ${PROOF} institution { id ${PROOF} } statusHistory { status ${PROOF} } }
+            courseResults { id ${PROOF} } degrees { id ${PROOF} } creditTransfers { id ${PROOF} } learningResources { id ${PROOF} } } }`,
+          { did: setup.student },
+        ),
+      ).citizen;
+
+      type Proof = { status: string; salt: string; digest: string };
+      const proven: [table: string, record: Record<string, unknown>, proof: Proof][] = [];
+      const add = async (table: string, id: string, proof: Proof) => proven.push([table, await row(table, id), proof]);
+      const [enrolment] = citizen.enrolments;
+      await add('enrolments', enrolment.id, enrolment.proof);
+      await add('institutions', enrolment.institution.id, enrolment.institution.proof);
+      const history = await server.store.db.query<Record<string, unknown>>('SELECT * FROM enrolment_status_changes WHERE enrolment_id = $1 ORDER BY id', [enrolment.id]);
+      expect(enrolment.statusHistory.map((s: { status: string }) => s.status)).toEqual(['ACTIVE', 'COMPLETED']);
+      enrolment.statusHistory.forEach((change: { proof: Proof }, i: number) => proven.push(['enrolment_status_changes', history[i]!, change.proof]));
+      for (const [field, table] of [
+        ['courseResults', 'course_results'],
+        ['degrees', 'degrees'],
+        ['creditTransfers', 'credit_transfers'],
+        ['learningResources', 'learning_resources'],
+      ] as const) {
+        expect(citizen[field]).toHaveLength(1);
+        await add(table, citizen[field][0].id, citizen[field][0].proof);
+      }
+
+      expect(proven).toHaveLength(8);
+      for (const [table, record, proof] of proven) {
+        expect(proof.status).toBe('PENDING_INTEGRATION');
+        expect(proof.digest).toMatch(/^[0-9a-f]{64}$/);
+        expect(Buffer.from(proof.salt, 'base64url')).toHaveLength(32);
+        // The enrolment's proof is of its latest version: the COMPLETED row the degree made.
+        expect(recordDigest(table, record, Buffer.from(proof.salt, 'base64url')).toString('hex')).toBe(proof.digest);
+      }
+      expect(proven[0]![1]).toMatchObject({ status: 'COMPLETED' });
+
+      // Once integrated, the same entries are leaves of the log (not anchored: this server has no ledger).
+      await server.log.flush();
+      const integrated = expectOk(await call(`query($id: ID!) { institution(id: $id) { proof { status digest leafIndex } } }`, { id: enrolment.institution.id })).institution;
+      expect(integrated.proof).toMatchObject({ status: 'PENDING_ANCHOR', digest: enrolment.institution.proof.digest });
+      expect(integrated.proof.leafIndex).toBeGreaterThanOrEqual(0);
     });
   });
 
@@ -755,6 +945,94 @@ describe.each(STORAGES)('education subgraph on %s', (kind) => {
         expect(citizen.degrees.length).toBeLessThanOrEqual(citizen.enrolments.length);
         expect(citizen.totalCredits).toBeGreaterThan(0);
       }
+    });
+  });
+
+  // ---- audit -------------------------------------------------------------------
+
+  describe('record audit', () => {
+    const byKey = (findings: RecordFinding[]) => [...findings].sort((a, b) => `${a.table}/${a.id}`.localeCompare(`${b.table}/${b.id}`));
+
+    it('finds every row hashing to its latest log entry after the demo seed and every write above', async () => {
+      const { checked, findings } = await checkRecords(server.store.db, education.recordedTables);
+      expect(findings).toEqual([]);
+      const rows = await Promise.all(education.recordedTables.map((table) => count(table)));
+      expect(checked).toBe(rows.reduce((a, b) => a + b, 0));
+      expect(checked).toBeGreaterThan(100);
+    });
+
+    describe('rows changed behind the store', () => {
+      // A database of its own: the tampering below must not touch the suite's records.
+      let tamperStorage: TestStorage;
+      let opened: OpenedStore<EducationStore>;
+
+      beforeAll(async () => {
+        tamperStorage = testStorage(kind);
+        opened = await openDepartmentStore(education, tamperStorage.config);
+      });
+
+      afterAll(async () => {
+        await opened?.db.close();
+        await tamperStorage?.cleanup();
+      });
+
+      /** Runs `sql` on `table` with its append-only triggers set aside, in one transaction (table owner suffices, on PGlite and PostgreSQL). */
+      const behindTheTriggers = (table: string, sql: string, params: unknown[]) =>
+        opened.db.transaction(async (tx) => {
+          await tx.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+          await tx.query(sql, params);
+          await tx.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+        });
+
+      it('reports rows ALTERED, INSERTED and DELETED', async () => {
+        const { store, db } = opened;
+        const institution = (code: string) => store.registerInstitution({ name: `Audit ${code}`, code, kind: 'UNIVERSITY', city: "Xi'an", country: 'CN' });
+        const home = await institution('AUDIT-HOME');
+        const renamed = await institution('AUDIT-RENAMED');
+        const removed = await institution('AUDIT-REMOVED');
+        const student = newDid();
+        const enrolment = await store.enrolStudent({ studentDid: student, institutionId: home.id, programme: 'Physics', level: 'BACHELOR', startDate: '2019-09-01' });
+        const other = await store.enrolStudent({ studentDid: student, institutionId: home.id, programme: 'Chemistry', level: 'BACHELOR', startDate: '2019-09-01' });
+        const result = await store.recordCourseResult({
+          enrolmentId: enrolment.id,
+          courseCode: 'PHYS101',
+          courseTitle: 'Mechanics',
+          credits: 4,
+          grade: 'B',
+          term: '2019-autumn',
+          completedOn: '2020-01-15',
+        });
+        await store.awardDegree({ holderDid: student, institutionId: home.id, enrolmentId: enrolment.id, title: 'Bachelor of Science', field: 'Physics', awardedOn: '2023-07-01' });
+        const resource = await store.registerLearningResource({ title: 'Notes', authorDid: student, contentDigest: sha256(randomUUID()), mediaType: 'text/plain', license: 'MIT' });
+        expect(await checkRecords(db, education.recordedTables)).toEqual({ checked: 11, findings: [] });
+
+        // ALTERED: an append-only result regraded with its trigger set aside, and an institution renamed by plain SQL.
+        await behindTheTriggers('course_results', "UPDATE course_results SET grade = 'A+' WHERE id = $1", [result.id]);
+        await db.query("UPDATE institutions SET name = 'Renamed University' WHERE id = $1", [renamed.id]);
+        // ALTERED and INSERTED: an enrolment withdrawn by plain SQL (its guard allows it) gets an unlogged history row from the trigger.
+        await db.query("UPDATE enrolments SET status = 'WITHDRAWN', end_date = '2020-06-30' WHERE id = $1", [other.id]);
+        const [withdrawal] = await db.query<{ id: number }>("SELECT id FROM enrolment_status_changes WHERE enrolment_id = $1 AND status = 'WITHDRAWN'", [other.id]);
+        // INSERTED: a record written by plain SQL.
+        const [planted] = await db.query<{ id: string }>(
+          "INSERT INTO institutions (name, code, kind, city, country) VALUES ('Diploma Mill', 'MILL-1', 'COLLEGE', 'Nowhere', 'CN') RETURNING id",
+        );
+        // DELETED: an append-only resource removed with its trigger set aside, and an unreferenced institution.
+        await behindTheTriggers('learning_resources', 'DELETE FROM learning_resources WHERE id = $1', [resource.id]);
+        await db.query('DELETE FROM institutions WHERE id = $1', [removed.id]);
+
+        const { findings } = await checkRecords(db, education.recordedTables);
+        expect(byKey(findings)).toEqual(
+          byKey([
+            { table: 'course_results', id: result.id, problem: 'ALTERED' },
+            { table: 'institutions', id: renamed.id, problem: 'ALTERED' },
+            { table: 'enrolments', id: other.id, problem: 'ALTERED' },
+            { table: 'enrolment_status_changes', id: String(withdrawal!.id), problem: 'INSERTED' },
+            { table: 'institutions', id: planted!.id, problem: 'INSERTED' },
+            { table: 'learning_resources', id: resource.id, problem: 'DELETED' },
+            { table: 'institutions', id: removed.id, problem: 'DELETED' },
+          ]),
+        );
+      });
     });
   });
 });

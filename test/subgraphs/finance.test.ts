@@ -1,11 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { finance } from '../../subgraphs/finance/index.ts';
 import { CORRECTION_QUORUM, type FinanceStore } from '../../subgraphs/finance/store.ts';
 import { openDepartmentStore } from '../../subgraphs/kit/open-store.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
+import { readSchema } from '../../subgraphs/kit/department.ts';
+import { scalars } from '../../subgraphs/kit/scalars.ts';
 import { seedFinance } from '../../demo/finance.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
+import { checkRecords } from '../../anchor/log/check-records.ts';
+import { recordDigest } from '../../anchor/log/record-digest.ts';
 import { STORAGES, testStorage, type TestStorage } from '../support/storage.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
 
@@ -80,6 +86,94 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
 
   function payment(appropriationId: string, minorUnits: number, extra: Record<string, unknown> = {}) {
     return call(PAY, { input: { appropriationId, payee: 'Acme Engineering Co., Ltd.', amount: cny(minorUnits), purpose: 'Works', paidOn: '2026-03-01', ...extra } });
+  }
+
+  /** record_log rows per recorded table. */
+  async function logged(): Promise<Record<string, number>> {
+    const rows = await server.store.db.query<{ record_table: string; n: number }>(
+      'SELECT record_table, count(*)::int8 AS n FROM record_log GROUP BY record_table',
+    );
+    return Object.fromEntries(rows.map((r) => [r.record_table, r.n]));
+  }
+
+  /** The record_log rows `work` adds, per table (tables it adds none to left out), and what `work` returned. */
+  async function logDelta<T>(work: () => Promise<T>): Promise<[Record<string, number>, T]> {
+    const before = await logged();
+    const result = await work();
+    const after = await logged();
+    const delta = Object.fromEntries(
+      Object.entries(after)
+        .map(([table, n]): [string, number] => [table, n - (before[table] ?? 0)])
+        .filter(([, n]) => n !== 0),
+    );
+    return [delta, result];
+  }
+
+  type Run = (query: string, variables?: Record<string, unknown>) => Promise<Record<string, any>>;
+  type Proof = { status: string; salt: string; digest: string; table: string; logId: string; leafIndex: number | null };
+
+  /**
+   * Writes a record of every recorded table through `run` and reads each one's
+   * proof (after `settle`): the taxpayer, an assessment, a budget, an
+   * appropriation, a payment, a correction, its two approvals and its effect.
+   */
+  async function proveEveryKind(run: Run, settle: () => Promise<void> = async () => {}): Promise<[table: string, id: string, proof: Proof][]> {
+    const PROOF = 'proof { status salt digest table logId leafIndex }';
+    const did = newDid();
+    const taxpayerId = randomUUID();
+    await run(REGISTER, { input: { id: taxpayerId, did, name: 'Wu Fang' } });
+    await run(ASSESS, { input: { did, status: 'CLEARED', assessedOn: '2026-06-30' } });
+    const budget = (await run(CREATE_BUDGET, { input: { fiscalYear: 2026, department: freshDepartment('proof'), title: 'Proof', total: cny(1_000_000) } }))
+      .createBudget.budget;
+    const appropriation = (await run(APPROPRIATE, { input: { budgetId: budget.id, purpose: 'Programme', amount: cny(500_000), approvedOn: '2026-02-01' } }))
+      .appropriate.appropriation;
+    const paid = (await run(PAY, {
+      input: { appropriationId: appropriation.id, payee: 'Wu Fang', payeeDid: did, amount: cny(300_000), purpose: 'Grant', paidOn: '2026-03-01' },
+    })).recordPayment.payment;
+    const proposed = (await run(PROPOSE, { input: { paymentId: paid.id, purpose: 'Bridge works', reason: 'Misfiled', proposedBy: 'EDUCATION' } }))
+      .proposeCorrection.correction;
+    await run(APPROVE, { input: { correctionId: proposed.id, approver: 'EDUCATION' } });
+    const QUERY = `query($did: DID!, $payment: ID!, $correction: ID!) {
+      citizen(did: $did) { taxpayerProof { status salt digest table logId leafIndex } taxClearance { id ${PROOF} } }
+      payment(id: $payment) { id ${PROOF} appropriation { id ${PROOF} budget { id ${PROOF} } } }
+      correction(id: $correction) { id status ${PROOF} effectProof { status salt digest table logId leafIndex } approvals { id ${PROOF} } } }`;
+    const variables = { did, payment: paid.id, correction: proposed.id };
+    const pending = await run(QUERY, variables);
+    expect(pending.correction.status).toBe('PENDING');
+    expect(pending.correction.effectProof).toBeNull();
+
+    await run(APPROVE, { input: { correctionId: proposed.id, approver: 'FINANCE' } });
+    await settle();
+    const { citizen, payment: entry, correction } = await run(QUERY, variables);
+    expect(correction.status).toBe('EFFECTIVE');
+    // Records are never rewritten: the first approval's entry is the one logged before the quorum.
+    expect(correction.approvals[0].proof).toMatchObject({ salt: pending.correction.approvals[0].proof.salt, digest: pending.correction.approvals[0].proof.digest });
+    const proofs: [string, string, Proof][] = [
+      ['taxpayers', taxpayerId, citizen.taxpayerProof],
+      ['tax_assessments', citizen.taxClearance.id, citizen.taxClearance.proof],
+      ['payments', entry.id, entry.proof],
+      ['appropriations', entry.appropriation.id, entry.appropriation.proof],
+      ['budgets', entry.appropriation.budget.id, entry.appropriation.budget.proof],
+      ['corrections', correction.id, correction.proof],
+      // A correction's effect is the record of correction_effects with the correction's id.
+      ['correction_effects', correction.id, correction.effectProof],
+      ...correction.approvals.map((a: { id: string; proof: Proof }): [string, string, Proof] => ['correction_approvals', a.id, a.proof]),
+    ];
+    expect(proofs.map(([table]) => table).sort()).toEqual([...finance.recordedTables, 'correction_approvals'].sort());
+    return proofs;
+  }
+
+  /** Each proof has `status` and a digest that its stored row (`SELECT *`) and salt recompute. */
+  async function expectProofs(db: FinanceStore['db'], proofs: [string, string, Proof][], status: 'PENDING_INTEGRATION' | 'PENDING_ANCHOR') {
+    for (const [table, id, proof] of proofs) {
+      expect(proof, table).toMatchObject({ status, table, logId: 'finance' });
+      expect(proof.leafIndex === null, table).toBe(status === 'PENDING_INTEGRATION');
+      expect(proof.digest, table).toMatch(/^[0-9a-f]{64}$/);
+      const salt = Buffer.from(proof.salt, 'base64url');
+      expect(salt).toHaveLength(32);
+      const [row] = await db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE id = $1`, [id]);
+      expect(recordDigest(table, row!, salt).toString('hex'), table).toBe(proof.digest);
+    }
   }
 
   describe('taxpayer register', () => {
@@ -433,6 +527,69 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
     });
   });
 
+  describe('record log', () => {
+    it('logs each record written, in its transaction, and nothing on a replay or a refused write', async () => {
+      const expectLogs = async <T>(expected: Record<string, number>, work: () => Promise<T>): Promise<T> => {
+        const [delta, result] = await logDelta(work);
+        expect(delta).toEqual(expected);
+        return result;
+      };
+      const did = newDid();
+      const taxpayer = { id: randomUUID(), did, name: 'Lin Xue' };
+      await expectLogs({ taxpayers: 1 }, () => ok(REGISTER, { input: taxpayer }));
+      await expectLogs({}, () => ok(REGISTER, { input: taxpayer }));
+      await expectLogs({}, async () => refused(await call(REGISTER, { input: { did, name: 'Lin Xue' } }), 'CONFLICT'));
+
+      const assessment = { id: randomUUID(), did, status: 'ARREARS', assessedOn: '2026-06-30', outstanding: cny(900) };
+      await expectLogs({ tax_assessments: 1 }, () => ok(ASSESS, { input: assessment }));
+      await expectLogs({}, () => ok(ASSESS, { input: assessment }));
+      // Refused by the foreign key, after the INSERT was tried.
+      await expectLogs({}, async () => refused(await call(ASSESS, { input: { ...assessment, id: randomUUID(), did: newDid() } }), 'NOT_FOUND'));
+
+      const department = freshDepartment('logged');
+      const budget = { id: randomUUID(), fiscalYear: 2026, department, title: 'Logged', total: cny(1_000_000) };
+      await expectLogs({ budgets: 1 }, () => ok(CREATE_BUDGET, { input: budget }));
+      await expectLogs({}, () => ok(CREATE_BUDGET, { input: budget }));
+      await expectLogs({}, async () => refused(await call(CREATE_BUDGET, { input: { ...budget, id: randomUUID() } }), 'CONFLICT'));
+
+      const appropriation = { id: randomUUID(), budgetId: budget.id, purpose: 'Logged line', amount: cny(500_000), approvedOn: '2026-02-01' };
+      await expectLogs({ appropriations: 1 }, () => ok(APPROPRIATE, { input: appropriation }));
+      await expectLogs({}, () => ok(APPROPRIATE, { input: appropriation }));
+      await expectLogs({}, async () => refused(await call(APPROPRIATE, { input: { ...appropriation, id: randomUUID(), amount: cny(500_001) } }), 'CONFLICT'));
+
+      const paymentId = randomUUID();
+      await expectLogs({ payments: 1 }, () => payment(appropriation.id, 300_000, { id: paymentId }));
+      await expectLogs({}, () => payment(appropriation.id, 300_000, { id: paymentId }));
+      await expectLogs({}, async () => refused(await payment(appropriation.id, 200_001), 'CONFLICT'));
+
+      const correction = { id: randomUUID(), paymentId, amount: cny(250_000), reason: 'Overpaid', proposedBy: 'FINANCE' };
+      await expectLogs({ corrections: 1 }, () => ok(PROPOSE, { input: correction }));
+      await expectLogs({}, () => ok(PROPOSE, { input: correction }));
+      await expectLogs({}, async () => refused(await call(PROPOSE, { input: { ...correction, id: randomUUID(), amount: cny(300_000) } }), 'INVALID_ARGUMENT'));
+
+      const first = { id: randomUUID(), correctionId: correction.id, approver: 'FINANCE' };
+      await expectLogs({ correction_approvals: 1 }, () => ok(APPROVE, { input: first }));
+      await expectLogs({}, () => ok(APPROVE, { input: first }));
+      await expectLogs({}, async () => refused(await call(APPROVE, { input: { ...first, id: randomUUID() } }), 'CONFLICT'));
+      // The approval reaching the quorum is logged with the effect it writes.
+      const second = { id: randomUUID(), correctionId: correction.id, approver: 'JUSTICE' };
+      await expectLogs({ correction_approvals: 1, correction_effects: 1 }, () => ok(APPROVE, { input: second }));
+      await expectLogs({}, () => ok(APPROVE, { input: second }));
+      await expectLogs({}, async () => refused(await call(APPROVE, { input: { correctionId: correction.id, approver: 'EDUCATION' } }), 'CONFLICT'));
+
+      // Refused after its approval row (and log entry) was written: both roll back.
+      const raise = (await ok(PROPOSE, { input: { paymentId, amount: cny(450_000), reason: 'Raise', proposedBy: 'JUSTICE' } })).proposeCorrection.correction.id;
+      await payment(appropriation.id, 100_000);
+      await expectLogs({ correction_approvals: 1 }, () => ok(APPROVE, { input: { correctionId: raise, approver: 'JUSTICE' } }));
+      await expectLogs({}, async () => refused(await call(APPROVE, { input: { correctionId: raise, approver: 'EDUCATION' } }), 'CONFLICT'));
+    });
+
+    it('proves every kind of record through the served graph: after integration, PENDING_ANCHOR with its leaf', async () => {
+      const proofs = await proveEveryKind(ok, () => server.log.flush());
+      await expectProofs(server.store.db, proofs, 'PENDING_ANCHOR');
+    });
+  });
+
   describe('pagination', () => {
     it('pages the ledger in sequence order without overlap, filtered by payer', async () => {
       const { department, appropriation } = await ledger({ appropriated: 1_000 });
@@ -612,5 +769,99 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
     const { payments: justice } = await ok('{ payments(payerDepartment: "justice", first: 100) { edges { node { corrections { status } } } } }');
     const statuses = justice.edges.flatMap((e: { node: any }) => e.node.corrections.map((c: { status: string }) => c.status));
     expect(statuses).toEqual(['PENDING']);
+  });
+  it('audits clean after the seed and every write above: each record hashes to its one log entry', async () => {
+    const { checked, findings } = await checkRecords(server.store.db, finance.recordedTables);
+    expect(findings).toEqual([]);
+    const counts = await server.store.recordCounts();
+    expect(Object.keys(counts).sort()).toEqual([...finance.recordedTables].sort());
+    expect(checked).toBe(Object.values(counts).reduce((total, n) => total + n, 0));
+    // Nothing in finance is ever updated, so each record has exactly one entry.
+    const [{ entries } = { entries: -1 }] = await server.store.db.query<{ entries: number }>('SELECT count(*)::int8 AS entries FROM record_log');
+    expect(entries).toBe(checked);
+    expect(await logged()).toEqual(counts);
+  });
+
+  describe('a store of its own, with no log worker integrating behind the test', () => {
+    let own: TestStorage;
+    let opened: Awaited<ReturnType<typeof openDepartmentStore<FinanceStore>>>;
+    let run: Run;
+    let apollo: ApolloServer | undefined;
+
+    beforeAll(async () => {
+      own = testStorage(kind);
+      opened = await openDepartmentStore(finance, own.config);
+      // finance's subgraph in-process: the same schema and resolvers the server builds.
+      const schema = buildSubgraphSchema({ typeDefs: readSchema(finance), resolvers: { ...scalars, ...finance.createResolvers(opened.store) } as never });
+      const graph = (apollo = new ApolloServer({ schema }));
+      await graph.start();
+      run = async (query, variables) => {
+        const { body } = await graph.executeOperation({ query, ...(variables && { variables }) }, { contextValue: { requestId: randomUUID() } });
+        if (body.kind !== 'single') throw new Error('expected a single result');
+        expect(body.singleResult.errors).toBeUndefined();
+        return body.singleResult.data as Record<string, any>;
+      };
+    });
+
+    afterAll(async () => {
+      await apollo?.stop();
+      await opened?.db.close();
+      await own?.cleanup();
+    });
+
+    it('gives every fresh record a PENDING_INTEGRATION proof whose digest recomputes from its row and salt', async () => {
+      await expectProofs(opened.db, await proveEveryKind(run), 'PENDING_INTEGRATION');
+    });
+
+    it('reports records altered, inserted or deleted behind the store as ALTERED, INSERTED and DELETED', async () => {
+      const { db, store } = opened;
+      /** Runs `sql` with the table's append-only trigger off, as an intruder with DDL rights could. */
+      const behindTheStore = (table: string, sql: string, params: unknown[]) =>
+        db.transaction(async (tx) => {
+          await tx.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_append_only`);
+          await tx.query(sql, params);
+          await tx.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_append_only`);
+        });
+      const did = newDid();
+      const taxpayer = await store.registerTaxpayer({ did, name: 'Ma Lei' });
+      const assessment = await store.setTaxClearance({ did, status: 'CLEARED', assessedOn: '2026-06-30' });
+      const budget = await store.createBudget({ fiscalYear: 2026, department: 'health', title: 'B', total: cny(1_000) });
+      const appropriation = await store.appropriate({ budgetId: budget.id, purpose: 'A', amount: cny(1_000), approvedOn: '2026-01-01' });
+      const paid = await store.recordPayment({ appropriationId: appropriation.id, payee: 'P', amount: cny(500), purpose: 'W', paidOn: '2026-02-01' });
+      const correction = await store.proposeCorrection({ paymentId: paid.id, amount: cny(400), reason: 'R', proposedBy: 'finance' });
+      await store.approveCorrection({ correctionId: correction.id, approver: 'finance' });
+      await store.approveCorrection({ correctionId: correction.id, approver: 'justice' });
+      const clean = await checkRecords(db, finance.recordedTables);
+      expect(clean.findings).toEqual([]);
+
+      // The register has no append-only trigger: a plain UPDATE is enough.
+      await db.query("UPDATE taxpayers SET name = 'Someone Else' WHERE id = $1", [taxpayer.id]);
+      await behindTheStore('payments', "UPDATE payments SET payee = 'Shell Company Ltd.' WHERE id = $1", [paid.id]);
+      await behindTheStore('tax_assessments', "UPDATE tax_assessments SET valid_until = '2099-12-31' WHERE id = $1", [assessment.id]);
+      const forged = randomUUID();
+      await db.query(
+        `INSERT INTO budgets (id, fiscal_year, department, title, total_minor, currency) VALUES ($1, 2026, 'health', 'Forged', 1000000, 'CNY')`,
+        [forged],
+      );
+      // Deleting the effect would silently undo an approved correction.
+      await behindTheStore('correction_effects', 'DELETE FROM correction_effects WHERE correction_id = $1', [correction.id]);
+      const [reverted] = await db.query<{ effective_amount_minor: number }>('SELECT * FROM effective_payments WHERE id = $1', [paid.id]);
+      expect(reverted!.effective_amount_minor).toBe(500);
+
+      const { checked, findings } = await checkRecords(db, finance.recordedTables);
+      expect(checked).toBe(clean.checked); // one row more, one row less
+      const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+      expect([...findings].sort(byId)).toEqual(
+        [
+          { table: 'taxpayers', id: taxpayer.id, problem: 'ALTERED' },
+          { table: 'tax_assessments', id: assessment.id, problem: 'ALTERED' },
+          { table: 'budgets', id: forged, problem: 'INSERTED' },
+          { table: 'payments', id: paid.id, problem: 'ALTERED' },
+          { table: 'correction_effects', id: correction.id, problem: 'DELETED' },
+        ].sort(byId),
+      );
+      // The triggers are back on.
+      await expect(db.query('DELETE FROM payments')).rejects.toThrow(/append-only/);
+    });
   });
 });

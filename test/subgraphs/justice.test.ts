@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRecords } from '../../anchor/log/check-records.ts';
+import { recordDigest } from '../../anchor/log/record-digest.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
 import { demoId } from '../../demo/ids.ts';
 import { seedJustice } from '../../demo/justice.ts';
 import type { Database } from '../../store/open.ts';
 import { justice, type JusticeStore } from '../../subgraphs/justice/index.ts';
 import type { Department } from '../../subgraphs/kit/department.ts';
+import { openDepartmentStore } from '../../subgraphs/kit/open-store.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
 import { STORAGES, testStorage, type TestStorage } from '../support/storage.ts';
@@ -781,6 +784,274 @@ describe.each(STORAGES)('justice subgraph on %s', (kind) => {
       const criminal = seeded.find((row) => row.kind === 'CRIMINAL')!;
       expect(criminal.status).toBe('CLOSED');
       expect(criminal.case_number).toMatch(/^\(20\d\d\)(粤0304|沪01)刑初503号$/);
+    });
+  });
+
+  // The department's Merkle log (anchor/log): every record committed is logged in its transaction.
+  describe('record log', () => {
+    // The server's log worker integrates pending entries every quarter second; from here on it
+    // integrates only when flushed, so a fresh record's proof is PENDING_INTEGRATION for certain.
+    beforeAll(async () => {
+      await server.log.stop();
+    });
+
+    /** record_log rows per table. */
+    async function logCounts(): Promise<Record<string, number>> {
+      const rows = await server.store.db.query<{ record_table: string; n: number }>('SELECT record_table, count(*)::int AS n FROM record_log GROUP BY record_table');
+      return Object.fromEntries(rows.map((r) => [r.record_table, r.n]));
+    }
+
+    /** Runs `write` and returns the record_log rows it added, per table (tables with none left out). */
+    async function logged(write: () => Promise<unknown>): Promise<Record<string, number>> {
+      const before = await logCounts();
+      await write();
+      const after = await logCounts();
+      return Object.fromEntries(Object.entries(after).filter(([table, n]) => n !== (before[table] ?? 0)).map(([table, n]) => [table, n - (before[table] ?? 0)]));
+    }
+
+    /** True when the record's row, read back as the audit reads it, hashes to its latest log entry. */
+    async function matchesLatestEntry(table: string, id: string): Promise<boolean> {
+      const [row] = await server.store.db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE id = $1`, [id]);
+      const [entry] = await server.store.db.query<{ salt: Uint8Array; digest: Uint8Array }>(
+        'SELECT salt, digest FROM record_log WHERE record_table = $1 AND record_id = $2 ORDER BY seq DESC LIMIT 1',
+        [table, id],
+      );
+      return recordDigest(table, row!, entry!.salt).equals(Buffer.from(entry!.digest));
+    }
+
+    it('logs each record a mutation writes, once; nothing on a replay or a refusal', async () => {
+      const courtInput = { id: 'c0a80101-0000-4000-8000-00000000c001', name: 'Test Logged Court', level: 'BASIC', city: 'Hangzhou' };
+      expect(await logged(async () => ok(await call(REGISTER_COURT, { input: courtInput })))).toEqual({ courts: 1 });
+      expect(await logged(async () => ok(await call(REGISTER_COURT, { input: courtInput })))).toEqual({});
+      expect(await logged(async () => refused(await registerCourt('Test Logged Court'), 'CONFLICT'))).toEqual({});
+
+      const caseInput = {
+        id: 'c0a80101-0000-4000-8000-00000000ca5e',
+        courtId,
+        caseNumber: '2026-CIV-LOGGED',
+        kind: 'CIVIL',
+        title: 'Logged case',
+        filedOn: '2026-01-05',
+        parties: [
+          { did: did(6001), name: 'Logged Plaintiff', role: 'PLAINTIFF' },
+          { did: did(6002), name: 'Logged Defendant', role: 'DEFENDANT' },
+        ],
+      };
+      // The case once: the FILED history row's trigger rewrites the status cache with the values it already has.
+      expect(await logged(async () => ok(await call(OPEN_CASE, { input: caseInput })))).toEqual({ cases: 1, case_status_changes: 1, case_parties: 2 });
+      expect(await logged(async () => ok(await call(OPEN_CASE, { input: caseInput })))).toEqual({});
+      expect(await logged(async () => refused(await call(OPEN_CASE, { input: { ...caseInput, id: undefined } }), 'CONFLICT'))).toEqual({});
+      const caseId = caseInput.id;
+
+      const partyInput = { id: 'c0a80101-0000-4000-8000-0000000a7700', caseId, did: did(6003), name: 'Logged Witness', role: 'WITNESS' };
+      expect(await logged(async () => ok(await call(ADD_PARTY, { input: partyInput })))).toEqual({ case_parties: 1 });
+      expect(await logged(async () => ok(await call(ADD_PARTY, { input: partyInput })))).toEqual({});
+      expect(await logged(async () => refused(await call(ADD_PARTY, { input: { ...partyInput, id: undefined } }), 'CONFLICT'))).toEqual({});
+
+      // A status change is a history row and a new version of the case (its status cache, written by the trigger).
+      const statusInput = { id: 'c0a80101-0000-4000-8000-000000057a70', caseId, status: 'ADMITTED', changedOn: '2026-01-08' };
+      expect(await logged(async () => ok(await call(CHANGE_STATUS, { input: statusInput })))).toEqual({ cases: 1, case_status_changes: 1 });
+      expect(await matchesLatestEntry('cases', caseId)).toBe(true);
+      const [caseRow] = await server.store.db.query<{ status: string }>('SELECT status FROM cases WHERE id = $1', [caseId]);
+      expect(caseRow!.status).toBe('ADMITTED');
+      expect(await logged(async () => ok(await call(CHANGE_STATUS, { input: statusInput })))).toEqual({});
+      expect(
+        await logged(async () => refused(await call(CHANGE_STATUS, { input: { caseId, status: 'CLOSED', changedOn: '2026-01-09' } }), 'CONFLICT')),
+      ).toEqual({});
+      const [versions] = await server.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM record_log WHERE record_table = 'cases' AND record_id = $1`, [caseId]);
+      expect(versions!.n).toBe(2);
+      await moveTo(caseId, ['IN_HEARING'], '2026-01-09');
+
+      const judgmentInput = { id: 'c0a80101-0000-4000-8000-0000000d9e00', caseId, partyDid: did(6002), verdict: 'LIABLE', sentence: 'Pay CNY 100.00', decidedOn: '2026-01-12' };
+      expect(await logged(async () => ok(await call(RECORD_JUDGMENT, { input: judgmentInput })))).toEqual({ judgments: 1 });
+      expect(await logged(async () => ok(await call(RECORD_JUDGMENT, { input: judgmentInput })))).toEqual({});
+      expect(
+        await logged(async () =>
+          refused(await call(RECORD_JUDGMENT, { input: { ...judgmentInput, id: undefined, verdict: 'CONVICTED', offence: 'Theft' } }), 'INVALID_ARGUMENT', 'input.verdict'),
+        ),
+      ).toEqual({});
+
+      const evidenceInput = {
+        id: 'c0a80101-0000-4000-8000-00000000e71d',
+        caseId,
+        title: 'Logged evidence',
+        mediaType: 'application/pdf',
+        sizeBytes: 4096,
+        contentDigest: digest(6001),
+        submittedBy: did(6001),
+      };
+      expect(await logged(async () => ok(await call(REGISTER_EVIDENCE, { input: evidenceInput })))).toEqual({ evidence: 1 });
+      expect(await logged(async () => ok(await call(REGISTER_EVIDENCE, { input: evidenceInput })))).toEqual({});
+      expect(await logged(async () => refused(await call(REGISTER_EVIDENCE, { input: { ...evidenceInput, id: undefined } }), 'CONFLICT'))).toEqual({});
+
+      const requestInput = { id: 'c0a80101-0000-4000-8000-0000000ae901', evidenceId: evidenceInput.id, requester: did(6002), reason: 'Logged request' };
+      expect(await logged(async () => ok(await call(REQUEST_ACCESS, { input: requestInput })))).toEqual({ evidence_access_requests: 1 });
+      expect(await logged(async () => ok(await call(REQUEST_ACCESS, { input: requestInput })))).toEqual({});
+      expect(await logged(async () => refused(await call(REQUEST_ACCESS, { input: { ...requestInput, id: undefined } }), 'CONFLICT'))).toEqual({});
+
+      const decisionInput = { id: 'c0a80101-0000-4000-8000-0000000dec10', requestId: requestInput.id, decision: 'APPROVED', judge: JUDGE };
+      expect(await logged(async () => ok(await call(DECIDE_ACCESS, { input: decisionInput })))).toEqual({ evidence_access_decisions: 1 });
+      expect(await logged(async () => ok(await call(DECIDE_ACCESS, { input: decisionInput })))).toEqual({});
+      expect(
+        await logged(async () => refused(await call(DECIDE_ACCESS, { input: { ...decisionInput, id: undefined, decision: 'REJECTED' } }), 'CONFLICT')),
+      ).toEqual({});
+    });
+
+    it('gives a fresh record a PENDING_INTEGRATION proof whose digest is recomputed from the row and its salt', async () => {
+      const PROOF = 'proof { status logId table salt digest leafIndex auditPath checkpoint { root } }';
+      const court = ok(
+        await call(`mutation($input: RegisterCourtInput!) { registerCourt(input: $input) { court { id ${PROOF} } } }`, {
+          input: { name: 'Test Proof Court', level: 'BASIC', city: 'Nanjing' },
+        }),
+      ).registerCourt.court;
+      const opened = ok(
+        await call(
+          `mutation($input: OpenCaseInput!) { openCase(input: $input) { case {
+            id ${PROOF} statusHistory { id ${PROOF} } parties { id ${PROOF} }
+          } } }`,
+          { input: { courtId: court.id, caseNumber: '2026-CIV-PROOF', kind: 'CIVIL', title: 'Proof case', filedOn: '2026-01-05', parties: [{ did: did(6101), name: 'Proof Plaintiff', role: 'PLAINTIFF' }] } },
+        ),
+      ).openCase.case;
+      await moveTo(opened.id, ['ADMITTED', 'IN_HEARING']);
+      const judgment = ok(
+        await call(`mutation($input: RecordJudgmentInput!) { recordJudgment(input: $input) { judgment { id ${PROOF} } } }`, {
+          input: { caseId: opened.id, partyDid: did(6101), verdict: 'NOT_LIABLE', decidedOn: '2026-01-20' },
+        }),
+      ).recordJudgment.judgment;
+      const evidence = ok(
+        await call(`mutation($input: RegisterEvidenceInput!) { registerEvidence(input: $input) { evidence { id ${PROOF} } } }`, {
+          input: { caseId: opened.id, title: 'Proof evidence', mediaType: 'text/plain', sizeBytes: 12, contentDigest: digest(6101), submittedBy: did(6101) },
+        }),
+      ).registerEvidence.evidence;
+      const request = ok(
+        await call(`mutation($input: RequestEvidenceAccessInput!) { requestEvidenceAccess(input: $input) { request { id ${PROOF} decisionProof { status } } } }`, {
+          input: { evidenceId: evidence.id, requester: did(6102), reason: 'Proof request' },
+        }),
+      ).requestEvidenceAccess.request;
+      expect(request.decisionProof).toBeNull();
+      ok(await call(DECIDE_ACCESS, { input: { requestId: request.id, decision: 'REJECTED', judge: JUDGE } }));
+      const read = ok(
+        await call(`query($id: ID!) { evidence(id: $id) { accessRequests { id decisionProof { status logId table salt digest leafIndex auditPath checkpoint { root } } } } }`, {
+          id: evidence.id,
+        }),
+      ).evidence.accessRequests[0];
+      const [decision] = await server.store.db.query<{ id: string }>('SELECT id FROM evidence_access_decisions WHERE request_id = $1', [request.id]);
+      // The case as it stands now: its status changed after it was opened, so its proof is of the latest version.
+      const caseNow = ok(await call(`query($id: ID!) { case(id: $id) { id status ${PROOF} } }`, { id: opened.id })).case;
+      expect(caseNow.status).toBe('IN_HEARING');
+
+      const proofs: [table: string, id: string, proof: any][] = [
+        ['cases', opened.id, caseNow.proof],
+        ['courts', court.id, court.proof],
+        ['case_status_changes', opened.statusHistory[0].id, opened.statusHistory[0].proof],
+        ['case_parties', opened.parties[0].id, opened.parties[0].proof],
+        ['judgments', judgment.id, judgment.proof],
+        ['evidence', evidence.id, evidence.proof],
+        ['evidence_access_requests', request.id, request.proof],
+        ['evidence_access_decisions', decision!.id, read.decisionProof],
+      ];
+      for (const [table, id, proof] of proofs) {
+        expect(proof, table).toMatchObject({ status: 'PENDING_INTEGRATION', logId: 'justice', table, leafIndex: null, auditPath: null, checkpoint: null });
+        expect(proof.digest, table).toMatch(/^[0-9a-f]{64}$/);
+        const [row] = await server.store.db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE id = $1`, [id]);
+        expect(recordDigest(table, row!, Buffer.from(proof.salt, 'base64url')).toString('hex'), table).toBe(proof.digest);
+      }
+      // The case's first version (FILED) had its own entry; the proof is of the current one.
+      expect(caseNow.proof.digest).not.toBe(opened.proof.digest);
+
+      // Once integrated, the same entry is a leaf: same salt and digest, now with its index.
+      await server.log.flush();
+      const integrated = ok(await call(`query($id: ID!) { case(id: $id) { ${PROOF} judgments { ${PROOF} } } }`, { id: opened.id })).case;
+      for (const [before, after] of [[caseNow.proof, integrated.proof], [judgment.proof, integrated.judgments[0].proof]]) {
+        expect(after).toMatchObject({ status: 'PENDING_ANCHOR', salt: before.salt, digest: before.digest, checkpoint: null });
+        expect(after.leafIndex).toEqual(expect.any(Number));
+      }
+    });
+
+    it('after the demo seed and every mutation above, every record hashes to its latest log entry', async () => {
+      // The demo seed (already run above; run here too so this test stands alone), and a replay of it that logs nothing.
+      await seedJustice(server.store, demoCitizens(5));
+      expect(await logged(() => seedJustice(server.store, demoCitizens(5)))).toEqual({});
+      const result = await checkRecords(server.store.db, justice.recordedTables);
+      expect(result.findings).toEqual([]);
+      const rows = await Promise.all(justice.recordedTables.map(count));
+      expect(result.checked).toBe(rows.reduce((a, b) => a + b, 0));
+      expect(result.checked).toBeGreaterThan(100);
+    });
+  });
+
+  // A small department of its own: tampering here must not disturb the records above.
+  describe('record log audit finds tampering', () => {
+    let tampered: TestStorage;
+    let db: Database;
+    let store: JusticeStore;
+
+    beforeAll(async () => {
+      tampered = testStorage(kind);
+      ({ db, store } = await openDepartmentStore(justice, tampered.config));
+    });
+
+    afterAll(async () => {
+      await db?.close();
+      await tampered?.cleanup();
+    });
+
+    /** Writes behind the store's back, with every trigger off (append-only guards, status cache guard, foreign keys). */
+    const behindTheBack = (sql: string, params: unknown[]) =>
+      db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        return tx.query<{ id: string }>(sql, params);
+      });
+
+    it('reports ALTERED, INSERTED and DELETED rows, and nothing else', async () => {
+      const court = await store.registerCourt({ name: 'Tamper Court', level: 'BASIC', city: 'Wuhan' });
+      const opened = await store.openCase({
+        courtId: court.id,
+        caseNumber: '2026-TAMPER-1',
+        kind: 'CRIMINAL',
+        title: 'People v. Tampered',
+        filedOn: '2026-01-05',
+        parties: [
+          { name: 'Procuratorate', role: 'PROSECUTOR' },
+          { did: did(6201), name: 'Accused', role: 'DEFENDANT' },
+          { did: did(6202), name: 'Witness', role: 'WITNESS' },
+        ],
+      });
+      for (const [status, changedOn] of [['ADMITTED', '2026-01-06'], ['IN_HEARING', '2026-01-07']] as const) {
+        await store.changeCaseStatus({ caseId: opened.id, status, changedOn });
+      }
+      const judgment = await store.recordJudgment({ caseId: opened.id, partyDid: did(6201), verdict: 'CONVICTED', offence: 'Fraud', decidedOn: '2026-01-08' });
+      const evidence = await store.registerEvidence({ caseId: opened.id, title: 'Ledger', mediaType: 'application/pdf', sizeBytes: 10, contentDigest: digest(6201), submittedBy: did(6201) });
+      const request = await store.requestEvidenceAccess({ evidenceId: evidence.id, requester: did(6202), reason: 'Testimony' });
+      const decided = await store.decideEvidenceAccess({ requestId: request.id, decision: 'APPROVED', judge: JUDGE });
+      expect(await checkRecords(db, justice.recordedTables)).toMatchObject({ findings: [] });
+
+      // A conviction quietly turned into an acquittal (append-only table), a case's status cache moved on
+      // without its history, a court renamed (no guard at all).
+      await behindTheBack(`UPDATE judgments SET verdict = 'ACQUITTED', offence = NULL WHERE id = $1`, [judgment.id]);
+      await behindTheBack(`UPDATE cases SET status = 'CLOSED' WHERE id = $1`, [opened.id]);
+      await db.query(`UPDATE courts SET city = 'Elsewhere' WHERE id = $1`, [court.id]);
+      // A judgment and a court the store never wrote.
+      const [ghostJudgment] = await db.query<{ id: string }>(
+        `INSERT INTO judgments (case_id, party_id, verdict, offence, decided_on) SELECT case_id, id, 'CONVICTED', 'Perjury', '2026-01-09' FROM case_parties WHERE did = $1 RETURNING id`,
+        [did(6202)],
+      );
+      const [ghostCourt] = await db.query<{ id: string }>(`INSERT INTO courts (name, level, city) VALUES ('Ghost Court', 'BASIC', 'Nowhere') RETURNING id`);
+      // A decision erased (append-only table), and the approval with it.
+      await behindTheBack('DELETE FROM evidence_access_decisions WHERE id = $1', [decided.decision_id]);
+
+      const { findings } = await checkRecords(db, justice.recordedTables);
+      const byKey = (f: { table: string; id: string }) => `${f.table}/${f.id}`;
+      expect([...findings].sort((a, b) => byKey(a).localeCompare(byKey(b)))).toEqual(
+        [
+          { table: 'judgments', id: judgment.id, problem: 'ALTERED' },
+          { table: 'cases', id: opened.id, problem: 'ALTERED' },
+          { table: 'courts', id: court.id, problem: 'ALTERED' },
+          { table: 'judgments', id: ghostJudgment!.id, problem: 'INSERTED' },
+          { table: 'courts', id: ghostCourt!.id, problem: 'INSERTED' },
+          { table: 'evidence_access_decisions', id: decided.decision_id!, problem: 'DELETED' },
+        ].sort((a, b) => byKey(a).localeCompare(byKey(b))),
+      );
     });
   });
 });

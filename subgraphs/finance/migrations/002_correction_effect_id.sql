@@ -1,0 +1,11 @@
+-- Every finance record is logged in the department's Merkle log (issue 4) and
+-- re-hashed by `govshare audit`, both keyed by the row's `id`. A correction's
+-- effect is a record too (it is what makes a corrected amount count), but it
+-- was keyed by its correction alone: give it an `id`, the same as its
+-- correction's (one effect per correction), so the effect of correction X is
+-- record X of correction_effects.
+--
+-- A stored generated column: always equal to correction_id, never written by
+-- the store, and filled for rows already there by the table rewrite (which
+-- fires no row triggers, so the append-only trigger is not involved).
+ALTER TABLE correction_effects ADD COLUMN id uuid GENERATED ALWAYS AS (correction_id) STORED NOT NULL;
