@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { DEPARTMENTS } from '../platform/config.ts';
 import { GovshareError } from '../platform/errors.ts';
+import { auditCommand } from './commands/audit.ts';
 import { composeCommand } from './commands/compose.ts';
+import { ledgerStatusCommand } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
 import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { upCommand } from './commands/up.ts';
@@ -16,7 +18,7 @@ const program = new Command('govshare')
 
 program
   .command('up')
-  .description('start everything (the three departments and the gateway), supervised; seeds demo data on first run')
+  .description('start everything (the ledger, the three departments and the gateway), supervised; seeds demo data on first run')
   .option('--citizens <n>', 'demo citizens to seed on first run', toCount, 20)
   .action((options: { citizens: number }) => upCommand(options));
 
@@ -38,6 +40,20 @@ program
   .description(`write deterministic demo data into ${DEPARTMENTS.join(', ')} (idempotent; stop embedded departments first)`)
   .option('--citizens <n>', 'how many citizens', toCount, 20)
   .action((options: { citizens: number }) => seedCommand(options));
+
+program
+  .command('audit')
+  .description('re-hash every department record and check it against the logs and the anchored checkpoints; exit 1 naming what was altered (stop embedded departments first)')
+  .option('--json', 'machine-readable report')
+  .action((options: { json?: boolean }) => auditCommand(options));
+
+program
+  .command('ledger')
+  .description('the shared ledger')
+  .command('status')
+  .description('chain, contract addresses and the latest anchored checkpoint of every log')
+  .option('--json', 'machine-readable output')
+  .action((options: { json?: boolean }) => ledgerStatusCommand(options));
 
 function toCount(value: string): number {
   const n = Number(value);

@@ -17,6 +17,23 @@ export function httpDependency(name: string, url: string, timeoutMs = 2_000): De
   };
 }
 
+/** A JSON-RPC ledger that is ready when it answers eth_chainId. */
+export function ledgerDependency(rpcUrl: string, timeoutMs = 2_000): Dependency {
+  return {
+    name: 'ledger',
+    async check() {
+      const response = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const body = (await response.json()) as { result?: string };
+      if (!response.ok || typeof body.result !== 'string') throw new Error(`the ledger answered ${response.status} without a chain id`);
+    },
+  };
+}
+
 /**
  * GET /ready: 200 when every dependency answers, else 503 naming what is down
  * (for operators and load balancers; it is not a client API).

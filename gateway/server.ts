@@ -9,7 +9,7 @@ import { sendJson, startHttpServer, type RunningServer } from '../platform/http/
 import { composeSupergraph, fetchSubgraphSdl } from './compose.ts';
 import type { GatewayContext } from './context.ts';
 import { maskError } from './mask-errors.ts';
-import { answerReady, httpDependency } from './ready.ts';
+import { answerReady, httpDependency, ledgerDependency } from './ready.ts';
 import { DepartmentDataSource } from './subgraph-client/data-source.ts';
 import { createKeepAliveFetcher } from './subgraph-client/keep-alive-fetcher.ts';
 
@@ -24,6 +24,8 @@ export interface StartGatewayOptions {
   /** How long to wait for the departments to answer with their schemas at start. */
   subgraphWaitMs?: number;
   bodyLimit?: number;
+  /** The ledger's JSON-RPC URL, checked by /ready. */
+  ledgerRpcUrl?: string;
 }
 
 export interface GatewayServer extends RunningServer {
@@ -93,6 +95,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   await graphql.start();
 
   const dependencies = Object.entries(options.subgraphs).map(([name, url]) => httpDependency(name, new URL('/ready', url).toString()));
+  if (options.ledgerRpcUrl) dependencies.push(ledgerDependency(options.ledgerRpcUrl));
   const http = await startHttpServer<GatewayContext>({
     port: options.port ?? DEFAULT_PORTS.gateway,
     logger,

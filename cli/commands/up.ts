@@ -28,14 +28,17 @@ export async function upCommand(options: { citizens: number }): Promise<void> {
   }
 
   const local = config.subgraphs === 'up';
-  const components = [...(local ? DEPARTMENTS : []), 'gateway'] as const;
+  // The embedded ledger unless LEDGER_RPC_URL points at one; departments start meanwhile and anchor once it answers.
+  const components = [...(config.ledgerRpcUrl ? [] : ['ledger' as const]), ...(local ? DEPARTMENTS : []), 'gateway' as const];
+  const portOf = (name: (typeof components)[number]) =>
+    name === 'gateway' ? config.gatewayPort : name === 'ledger' ? config.ledgerPort : DEFAULT_PORTS[name];
   const supervisor = supervise(
     components.map((name) => ({
       name,
       command: process.execPath,
       args: [CLI, 'serve', name],
       // PORT is per component: never pass the parent's down to every child.
-      env: { PORT: String(name === 'gateway' ? config.gatewayPort : DEFAULT_PORTS[name]) },
+      env: { PORT: String(portOf(name)) },
     })),
     logger,
   );
@@ -77,6 +80,7 @@ function banner(config: Config, gateway: string, citizens: number): string {
       ? DEPARTMENTS.map((d) => `    ${d.padEnd(10)} http://127.0.0.1:${DEFAULT_PORTS[d]}/graphql`).join('\n')
       : DEPARTMENTS.map((d) => `    ${d.padEnd(10)} ${(config.subgraphs as Record<string, string>)[d]}`).join('\n');
   const storage = config.dbUrl ? `PostgreSQL (${new URL(config.dbUrl).host})` : `embedded PGlite under ${config.dataDir}`;
+  const ledger = config.ledgerRpcUrl ? `${config.ledgerRpcUrl} (chain ${config.ledgerChainId})` : `embedded EVM http://127.0.0.1:${config.ledgerPort} (chain 1337)`;
   return `
 govshare is up.
 
@@ -84,6 +88,7 @@ govshare is up.
   departments
 ${departments}
   storage     ${storage}
+  ledger      ${ledger}   (npx govshare ledger status)
 
   demo citizens (${citizens} seeded; first ${sample.length}):
 ${sample.map((c) => `    ${c.name.padEnd(16)} ${c.did}`).join('\n')}
