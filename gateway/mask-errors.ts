@@ -25,6 +25,7 @@ export const CLIENT_VISIBLE_CODES = new Set([
   'INVALID_ARGUMENT',
   'NOT_FOUND',
   'CONFLICT',
+  'RECORD_TAMPERED',
   // Gateway refusals.
   'PAYLOAD_TOO_LARGE',
 ]);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertLoggedVersion } from '../../anchor/log/assert-logged-version.ts';
 import { logRecord } from '../../anchor/log/log-record.ts';
 import type { Database, Queryable } from '../../store/open.ts';
 import { ErrorCode, conflict, invalid, notFound } from '../kit/errors.ts';
@@ -627,6 +628,9 @@ async function insertOnce<Row extends { id: unknown }>(tx: Queryable, table: Rec
 
 /** Runs an `UPDATE ... WHERE id = $1 RETURNING *` of one existing record and logs its new version. */
 async function updateOne<Row extends { id: unknown }>(tx: Queryable, table: RecordedTable, sql: string, params: unknown[]): Promise<Row> {
+  // The version being replaced must be the one last logged, or a change made behind the store's back would be laundered.
+  const [current] = await tx.query<Record<string, unknown> & { id: unknown }>(`SELECT * FROM ${table} WHERE id = $1 FOR UPDATE`, [params[0]]);
+  if (current) await assertLoggedVersion(tx, table, current);
   const [updated] = await tx.query<Row>(sql, params);
   if (!updated) throw new Error(`update of ${table} ${String(params[0])} changed no row`);
   await logWritten(tx, table, updated);

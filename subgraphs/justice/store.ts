@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertLoggedVersion } from '../../anchor/log/assert-logged-version.ts';
 import { logRecord } from '../../anchor/log/log-record.ts';
 import { canonicalRecord } from '../../anchor/log/record-digest.ts';
 import type { Database, Queryable } from '../../store/open.ts';
@@ -490,6 +491,8 @@ export function createJusticeStore(db: Database) {
       };
       return create(id, findChange, async (tx) => {
         const current = await lockCase(tx, caseId, 'UPDATE', 'input.caseId');
+        // The history trigger rewrites the case row: it must be the version last logged.
+        await assertLoggedVersion(tx, 'cases', current as unknown as Record<string, unknown> & { id: string });
         const allowed = ALLOWED_TRANSITIONS[current.status];
         if (!allowed.includes(status)) {
           throw conflict(
