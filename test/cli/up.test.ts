@@ -14,6 +14,7 @@ import { freePort, isPortFree, runCli, type CliProcess } from '../support/proces
 describe('govshare up', () => {
   let dataDir: string;
   let gatewayPort: number;
+  let ledgerPort: number;
   let running: CliProcess | undefined;
 
   beforeAll(async () => {
@@ -22,6 +23,7 @@ describe('govshare up', () => {
     }
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-up-'));
     gatewayPort = await freePort();
+    ledgerPort = await freePort();
   });
 
   afterAll(async () => {
@@ -32,7 +34,8 @@ describe('govshare up', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = () => runCli(['up', '--citizens', '4'], { GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), GOVSHARE_LOG_LEVEL: 'warn' });
+  const env = () => ({ GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), LEDGER_PORT: String(ledgerPort), GOVSHARE_LOG_LEVEL: 'warn', GOVSHARE_CHECKPOINT_SECONDS: '1' });
+  const start = () => runCli(['up', '--citizens', '4'], env());
   const gateway = () => `http://127.0.0.1:${gatewayPort}/graphql`;
   const snapshot = async () => {
     const response = await gql(gateway(), '{ citizens(first: 100) { edges { node { did name degrees { title } } } } payments(first: 100) { edges { node { id } } } }');
@@ -44,7 +47,7 @@ describe('govshare up', () => {
     process.child.kill('SIGINT');
     const { code } = await process.exited;
     expect(code).toBe(0);
-    for (const port of [4101, 4102, 4103, gatewayPort]) expect(await isPortFree(port)).toBe(true);
+    for (const port of [4101, 4102, 4103, gatewayPort, ledgerPort]) expect(await isPortFree(port)).toBe(true);
   }
 
   it('seeds on first start, serves the joined graph and stops cleanly on Ctrl-C', async () => {
@@ -59,6 +62,19 @@ describe('govshare up', () => {
     expect(data.citizens.edges.map((e: { node: { did: string } }) => e.node.did).sort()).toEqual(citizens.map((c) => c.did).sort());
     expect(data.payments.edges.length).toBeGreaterThan(0);
     fs.writeFileSync(path.join(dataDir, 'first.json'), JSON.stringify(data));
+
+    // Every department's seeded records reach the ledger as anchored checkpoints.
+    let status: { reachable: boolean; contracts: Record<string, string>; checkpoints: { logName: string; treeSize: number }[] } | undefined;
+    for (let i = 0; i < 60; i++) {
+      const cli = runCli(['ledger', 'status', '--json'], env());
+      await cli.exited;
+      status = JSON.parse(cli.output().slice(cli.output().indexOf('{')));
+      if (['education', 'finance', 'justice'].every((d) => status!.checkpoints.some((c) => c.logName === d && c.treeSize > 0))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status!.reachable).toBe(true);
+    expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry']);
+    expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'justice']);
     await stop(running);
   });
 
