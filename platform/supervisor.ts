@@ -33,7 +33,8 @@ export function supervise(specs: ChildSpec[], logger: Logger): Supervisor {
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
 
   function start(spec: ChildSpec): void {
-    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel is a lifeline: a child whose supervisor dies (even by SIGKILL) sees it close and stops.
+    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.set(spec.name, child);
     child.on('exit', (code, signal) => {
       children.delete(spec.name);

@@ -7,6 +7,7 @@ import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
 import { checkRecords, type RecordFinding } from '../../anchor/log/check-records.ts';
 import { auditLog, type LogFinding } from '../../anchor/log/audit-log.ts';
+import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import { createAnchorClient } from '../../anchor/ledger/anchor-client.ts';
 import { deployedAddresses } from '../../anchor/ledger/deploy.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
@@ -32,13 +33,23 @@ export async function auditCommand(options: { json?: boolean }): Promise<void> {
   const anchor = createAnchorClient({ ...endpoint, contract: deployedAddresses(config.dataDir, endpoint.chainId).Anchor });
   const reports: DepartmentReport[] = [];
   try {
-    for (const name of DEPARTMENTS) {
-      const { db } = await openDepartmentStore(departments[name], config);
+    // Every department's records and log, then the gateway's audit trail (a log of its own).
+    const logs = [
+      ...DEPARTMENTS.map((name) => ({
+        name,
+        logId: name as string,
+        tables: departments[name].recordedTables,
+        open: async () => (await openDepartmentStore(departments[name], config)).db,
+      })),
+      { name: 'gateway', logId: GATEWAY_AUDIT_LOG.logId, tables: [] as readonly string[], open: () => openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId) },
+    ];
+    for (const { name, logId, tables, open } of logs) {
+      const db = await open();
       try {
         const [count] = await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM record_log');
         const progress = createProgress(`auditing ${name}`, (count?.n ?? 0) * 2);
-        const records = await checkRecords(db, departments[name].recordedTables, (done) => progress.update(done));
-        const log = await auditLog(db, name, anchor, (leaves) => progress.update(records.checked + leaves));
+        const records = await checkRecords(db, tables, (done) => progress.update(done));
+        const log = await auditLog(db, logId, anchor, (leaves) => progress.update(records.checked + leaves));
         progress.finish();
         reports.push({ department: name, records: records.checked, leaves: log.leaves, anchoredCheckpoints: log.anchoredCheckpoints, findings: [...records.findings, ...log.findings] });
       } finally {

@@ -12,7 +12,10 @@ import { spawnEmbeddedLedger, type LedgerProcess } from '../../anchor/ledger/emb
 import { embeddedDeployer } from '../../anchor/ledger/seed.ts';
 import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
 import { signCheckpoint, verifyCheckpointSignature } from '../../anchor/log/checkpoint-signature.ts';
-import type { RecordProof } from '../../anchor/log/proof.ts';
+import { loadRecordProofs, type RecordProof } from '../../anchor/log/proof.ts';
+import { logRecord } from '../../anchor/log/log-record.ts';
+import { startLogWorker } from '../../anchor/log/log-worker.ts';
+import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import { recordDigest } from '../../anchor/log/record-digest.ts';
 import { verifyProofBundle } from '../../anchor/log/verify-bundle.ts';
 import { leafHash, verifyInclusion } from '../../anchor/merkle.ts';
@@ -190,6 +193,24 @@ describe('department log anchored on the ledger', () => {
     }
   });
 
+  it('keeps and anchors the gateway\'s audit trail as a log of its own', async () => {
+    const db = await openLogDatabase({ dataDir }, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
+    const worker = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
+    try {
+      await db.transaction((tx) => logRecord(tx, 'audit_entries', { id: 'entry-1', decision: 'GRANTED', at: '2026-11-25T09:00:00.000Z' }));
+      worker.setAnchoring(
+        await connectAnchoring({ config: { dataDir, ledgerPort }, keyName: GATEWAY_AUDIT_LOG.keyName, logger, passphrase: TEST_PASSPHRASE, intervalMs: 100 }),
+      );
+      await worker.flush();
+      expect(await worker.status()).toMatchObject({ logId: 'gateway-audit', size: 1, anchoredSize: 1, backlog: 0 });
+      const [proof] = await loadRecordProofs(db, [{ table: 'audit_entries', id: 'entry-1' }]);
+      expect(proof).toMatchObject({ status: 'ANCHORED', logId: 'gateway-audit', leafIndex: 0, treeSize: 1 });
+    } finally {
+      await worker.stop();
+      await db.close();
+    }
+  });
+
   it('names a record altered by SQL behind the system\'s back', async () => {
     const target = await createBudget('Tamper target');
     await server.log.flush();
@@ -213,5 +234,7 @@ describe('department log anchored on the ledger', () => {
     const report = JSON.parse(audit.output().slice(audit.output().indexOf('{')));
     const financeReport = report.departments.find((d: { department: string }) => d.department === 'finance');
     expect(financeReport.findings).toEqual([{ table: 'budgets', id: target.id, problem: 'ALTERED' }]);
+    // The gateway's audit trail was checked against the ledger too.
+    expect(report.departments.find((d: { department: string }) => d.department === 'gateway')).toMatchObject({ leaves: 1, anchoredCheckpoints: 1, findings: [] });
   });
 });
