@@ -1,0 +1,155 @@
+import type { LoadResult } from './load.ts';
+import type { StartupOutcome } from './startup.ts';
+import type { TargetId } from './targets.ts';
+
+/** One entry of bench/results/latest.json (DESIGN.md, "Bench"). */
+export interface Figure {
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  note?: string;
+}
+export type Figures = Record<string, Figure>;
+
+export interface LoadSettings {
+  connections: number;
+  /** Measured seconds per target and round. */
+  seconds: number;
+  /** The warm-up pass: every target in turn for this long, discarded, before any measurement. */
+  warmupSeconds: number;
+  rounds: number;
+  dids: number;
+}
+
+/**
+ * A target's rounds folded into one: medians of the per-round figures (a burst
+ * of other work on the machine spoils one round, not the figure), sums of the
+ * counts.
+ */
+export interface Combined {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** CPU time of the process under test per response; NaN where not measured. */
+  cpuMs: number;
+  ok: number;
+  /** Answers that were not 200 with data, plus requests that got no answer at all. */
+  bad: number;
+  firstProblem?: string;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export function combine(rounds: LoadResult[]): Combined {
+  const firstProblem = rounds.find((r) => r.firstProblem)?.firstProblem;
+  return {
+    reqPerSec: median(rounds.map((r) => r.reqPerSec)),
+    p50: median(rounds.map((r) => r.latencyMs.p50)),
+    p99: median(rounds.map((r) => r.latencyMs.p99)),
+    cpuMs: median(rounds.map((r) => r.serverCpuMsPerRequest ?? NaN)),
+    ok: rounds.reduce((sum, r) => sum + r.ok, 0),
+    bad: rounds.reduce((sum, r) => sum + r.failed + r.socketErrors, 0),
+    ...(firstProblem !== undefined && { firstProblem }),
+  };
+}
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** value vs baseline; ratio = value / baseline. Non-finite numbers (nothing answered) become 0 with the note saying so. */
+function compare(value: number, baseline: number, unit: string, digits: number, note: string): Figure {
+  if (!Number.isFinite(value) || !Number.isFinite(baseline)) {
+    return { value: Number.isFinite(value) ? round(value, digits) : 0, unit, note: `NO MEASUREMENT (no good answers). ${note}` };
+  }
+  return { value: round(value, digits), unit, baseline: round(baseline, digits), ratio: baseline > 0 ? round(value / baseline, 3) : 0, note };
+}
+
+/** Loud, first thing in a note: a figure over bad answers is not a figure. */
+function warning(parts: [string, Combined][]): string {
+  const bad = parts.filter(([, c]) => c.bad > 0);
+  if (!bad.length) return '';
+  return `!! BAD ANSWERS: ${bad.map(([name, c]) => `${name} ${c.bad}`).join(', ')} (first: ${bad[0]![1].firstProblem ?? 'no answer / connection error'}) — NOT TRUSTWORTHY. `;
+}
+
+export function loadFigures(results: Record<TargetId, LoadResult[]>, settings: LoadSettings): Figures {
+  const t = Object.fromEntries(Object.entries(results).map(([id, rounds]) => [id, combine(rounds)])) as Record<TargetId, Combined>;
+  const how = `${settings.connections} connections, median of ${settings.rounds} round(s) of ${settings.seconds} s in alternating order after a ${settings.warmupSeconds} s warm-up of every target, ${settings.dids} citizens rotated`;
+  const ours = 'our gateway (lean keep-alive fetcher, error masking, request-id logs, metrics; authentication, policy and audit are not built yet)';
+  const bare = 'bare @apollo/gateway (default make-fetch-happen fetcher) on startStandaloneServer';
+  return {
+    'P1-gateway-cross': compare(
+      t['ours-cross'].reqPerSec,
+      t['bare-cross'].reqPerSec,
+      'req/s',
+      1,
+      `${warning([['ours', t['ours-cross']], ['bare', t['bare-cross']]])}Cross-department query (finance, then education and justice). ${ours} vs ${bare}; ratio > 1: ours serves more. ${how}.`,
+    ),
+    'F1-gateway-single': compare(
+      t['ours-single'].reqPerSec,
+      t['bare-single'].reqPerSec,
+      'req/s',
+      1,
+      `${warning([['ours', t['ours-single']], ['bare', t['bare-single']]])}Single-department query (finance only) through our gateway vs the bare gateway; ratio > 1: ours serves more. ${how}.`,
+    ),
+    'F1-gateway-overhead': compare(
+      t['ours-single'].reqPerSec,
+      t['direct-single'].reqPerSec,
+      'req/s',
+      1,
+      `${warning([['ours', t['ours-single']], ['direct', t['direct-single']]])}The single-department query through our gateway vs the same query sent straight to the finance subgraph; ratio = the share of the subgraph's throughput left through the gateway (1 = no cost). ${how}.`,
+    ),
+    'F1-single-p50-ms': compare(t['ours-single'].p50, t['bare-single'].p50, 'ms', 2, `Median latency, single-department query, ours vs bare gateway under the load above; ratio < 1: ours faster.`),
+    'F1-single-p99-ms': compare(t['ours-single'].p99, t['bare-single'].p99, 'ms', 2, `99th percentile latency, single-department query, ours vs bare gateway; ratio < 1: ours faster.`),
+    'F1-cross-p50-ms': compare(t['ours-cross'].p50, t['bare-cross'].p50, 'ms', 2, `Median latency, cross-department query, ours vs bare gateway; ratio < 1: ours faster.`),
+    'F1-cross-p99-ms': compare(t['ours-cross'].p99, t['bare-cross'].p99, 'ms', 2, `99th percentile latency, cross-department query, ours vs bare gateway; ratio < 1: ours faster.`),
+    ...cpuFigures(t),
+    'F1-bad-answers': badAnswers(t),
+  };
+}
+
+/**
+ * CPU per request of each gateway process: on 2 cores the single-department
+ * throughput is capped by the subgraph behind either gateway, so this is what
+ * shows the gateway's own cost. Linux only (/proc); left out elsewhere.
+ */
+function cpuFigures(t: Record<TargetId, Combined>): Figures {
+  if (![t['ours-single'], t['bare-single'], t['ours-cross'], t['bare-cross']].every((c) => Number.isFinite(c.cpuMs))) return {};
+  const note = (query: string) =>
+    `CPU time (user + system) of the gateway process per answer, ${query} query, ours vs bare, under the load above; ratio < 1: ours costs less.`;
+  return {
+    'F1-gateway-cpu-single': compare(t['ours-single'].cpuMs, t['bare-single'].cpuMs, 'CPU ms/req', 3, note('single-department')),
+    'F1-gateway-cpu-cross': compare(t['ours-cross'].cpuMs, t['bare-cross'].cpuMs, 'CPU ms/req', 3, note('cross-department')),
+  };
+}
+
+function badAnswers(t: Record<TargetId, Combined>): Figure {
+  const entries = Object.entries(t) as [TargetId, Combined][];
+  const total = entries.reduce((sum, [, c]) => sum + c.bad, 0);
+  const good = entries.reduce((sum, [, c]) => sum + c.ok, 0);
+  if (total === 0) return { value: 0, unit: 'responses', note: `Every measured response (${good}) was HTTP 200 with the citizen and no errors.` };
+  const which = entries.filter(([, c]) => c.bad > 0).map(([id, c]) => `${id} ${c.bad} (${c.firstProblem ?? 'no answer / connection error'})`);
+  return { value: total, unit: 'responses', note: `!! ${total} requests got no good answer (non-200, GraphQL errors, no citizen, or no answer): ${which.join('; ')}` };
+}
+
+/** P5-start, or the reason it is missing (the contract has no place for a figure that was not measured). */
+export function startupFigure(outcome: StartupOutcome): { figure?: Figure; skipped?: string } {
+  if (outcome.kind === 'skipped') return { skipped: outcome.reason };
+  const value = median(outcome.warmSeconds);
+  const runs = outcome.warmSeconds.map((s) => s.toFixed(2)).join(', ');
+  return {
+    figure: {
+      value: round(value, 2),
+      unit: 's',
+      baseline: round(outcome.coldSeconds, 2),
+      ratio: round(value / outcome.coldSeconds, 3),
+      note:
+        `\`govshare up\` from spawn to the gateway's /ready answering 200, on a data dir already initialised and seeded: median of ${outcome.warmSeconds.length} (${runs} s). ` +
+        `Baseline: the first (cold) start on a fresh data dir, which also creates the databases and seeds demo data; ratio = warm / cold.` +
+        (outcome.notes.length ? ` ${outcome.notes.join('; ')}` : ''),
+    },
+  };
+}

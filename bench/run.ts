@@ -1,0 +1,190 @@
+/**
+ * `npm run bench` (`-- --quick` for a short pass): gateway throughput and
+ * latency against the subgraph queried directly and against a bare Apollo
+ * gateway, the start time of `govshare up`, then the tamper-evident log
+ * (bench/log.ts). Prints a table and writes
+ * bench/results/latest.json (DESIGN.md, "Bench"). See bench/README.md.
+ *
+ * Exits non-zero only when the bench could not run; poor figures, and even
+ * bad answers, are reported (loudly), never turned into a failure.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoCitizens } from '../demo/citizens.ts';
+import { loadFigures, startupFigure, type Figures, type LoadSettings } from './figures.ts';
+import { seed, startFederation } from './federation.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { ROOT, sleep, stopAll } from './processes.ts';
+import { fixed, printFigures, printMeasurements, writeFigures } from './report.ts';
+import { measureLog } from './log.ts';
+import { measureStartup } from './startup.ts';
+import { answerProblem, bodies, targets, type Target, type TargetId } from './targets.ts';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+if (args.help) {
+  process.stdout.write('usage: npm run bench [-- --quick]\n  --quick  a short pass (fewer citizens, one round of 3 s per target, one warm start of up)\n');
+  process.exit(0);
+}
+
+const quick = args.quick!;
+const CITIZENS = quick ? 50 : 200;
+/** Citizens whose DIDs the requests rotate through. */
+const ROTATED = Math.min(CITIZENS, 100);
+// Several short rounds rather than one long one: other work on a shared 2-core
+// machine comes in bursts, and alternating rounds spread a burst over both
+// sides of each comparison instead of spoiling one side.
+const settings: LoadSettings = quick
+  ? { connections: 16, seconds: 3, warmupSeconds: 2, rounds: 1, dids: ROTATED }
+  : { connections: 16, seconds: 5, warmupSeconds: 3, rounds: 4, dids: ROTATED };
+const WARM_STARTS = quick ? 1 : 3;
+const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-bench-'));
+const logDir = path.join(tmp, 'logs');
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+let cleaning: Promise<void> | undefined;
+/** Ends every child the bench started and removes its temp dir; safe to call twice. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping everything the bench started`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadAverage();
+  log(`${quick ? 'quick pass' : 'full run'}: ${os.cpus().length} cores, node ${process.version}, load average ${loadBefore}; work dir ${tmp}`);
+  const warnings: string[] = [];
+
+  // 1. The servers under test, over freshly seeded embedded databases.
+  const dataDir = path.join(tmp, 'data');
+  log(`seeding ${CITIZENS} demo citizens (govshare seed)`);
+  await seed({ dataDir, logDir, citizens: CITIZENS, log });
+  const federation = await startFederation({ dataDir, logDir, citizens: CITIZENS, log });
+  warnings.push(...federation.warnings);
+
+  // 2. Load, one target at a time.
+  let results: Record<TargetId, LoadResult[]>;
+  let list: Target[];
+  try {
+    list = targets({ finance: federation.departments.finance, ours: federation.ours, bare: federation.bare });
+    const dids = demoCitizens(ROTATED).map((c) => c.did);
+    warnings.push(...(await checkAnswers(list, dids.slice(0, 5))));
+    results = await measureTargets(list, dids, federation.assertRunning);
+  } finally {
+    await federation.close();
+  }
+
+  // 3. Start time of `govshare up`, with nothing else running.
+  log(`P5: timing govshare up (one cold start, ${WARM_STARTS} on the existing data dir)`);
+  const startup = startupFigure(await measureStartup({ dataDir: path.join(tmp, 'up-data'), logDir, warmRuns: WARM_STARTS, log }));
+
+  // 4. The tamper-evident log: append, proofs, the ledger's start and anchoring cost, audit.
+  const logFigures = await measureLog({ quick, workDir: path.join(tmp, 'log'), log });
+
+  // 5. Report.
+  const figures: Figures = { ...loadFigures(results, settings), ...(startup.figure && { 'P5-start': startup.figure }), ...logFigures };
+  const skipped: Record<string, string> = startup.skipped ? { 'P5-start': startup.skipped } : {};
+  out('');
+  out(`govshare bench (${quick ? 'quick pass' : 'full run'}; ${os.cpus().length} cores, node ${process.version}; every baseline measured in this run)`);
+  // The bench itself keeps about two processes busy; much more than the core count means other work competed.
+  out(`load average (1, 5, 15 min) at start ${loadBefore}, at end ${loadAverage()}${os.loadavg()[1]! > os.cpus().length + 1 ? ' — the machine was busy with other work: expect noise' : ''}`);
+  out('');
+  printMeasurements(list, results, out);
+  out('');
+  printFigures(figures, skipped, out);
+  if (figures['F1-bad-answers']!.value > 0) warnings.push(figures['F1-bad-answers']!.note!);
+  if (startup.skipped) warnings.push(`P5-start not measured: ${startup.skipped}`);
+  for (const warning of warnings) out(`\n!!! ${warning}`);
+  writeFigures(RESULTS_FILE, figures);
+  out(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+}
+
+/**
+ * Before any load: one request per target, and our gateway must give the same
+ * answers as the bare one (a fast gateway that answers differently is not
+ * faster). Problems are reported, and the load run counts bad answers anyway.
+ */
+async function checkAnswers(list: Target[], dids: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const answers = new Map<TargetId, string[]>();
+  for (const target of list) {
+    const texts: string[] = [];
+    for (const did of dids) {
+      const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: target.query, variables: { did } }) });
+      const text = await response.text();
+      const problem = answerProblem(response.status, text);
+      if (problem) problems.push(`${target.label} answered badly before the load: ${problem}`);
+      texts.push(problem ? `(bad: ${problem})` : JSON.stringify(JSON.parse(text).data));
+    }
+    answers.set(target.id, texts);
+  }
+  for (const [a, b] of [['ours-single', 'bare-single'], ['ours-single', 'direct-single'], ['ours-cross', 'bare-cross']] as const) {
+    if (answers.get(a)!.join('\n') !== answers.get(b)!.join('\n')) problems.push(`${a} and ${b} give different data for the same citizens`);
+  }
+  return problems;
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+async function measureTargets(list: Target[], dids: string[], assertRunning: () => void): Promise<Record<TargetId, LoadResult[]>> {
+  const job = (target: Target, warmupSeconds: number, seconds: number) => ({
+    url: target.url,
+    bodies: bodies(target.query, dids),
+    connections: settings.connections,
+    warmupSeconds,
+    seconds,
+  });
+  // The warm-up pass: every process under test (both gateways, all three
+  // departments) and their databases' caches warm before anything counts.
+  // Otherwise the first target to reach education and justice pays for
+  // warming them and the second one looks faster.
+  for (const target of list) {
+    log(`warm-up: ${target.label} for ${settings.warmupSeconds} s`);
+    await runLoad(job(target, 0, settings.warmupSeconds), path.join(logDir, `warmup-${target.id}.log`));
+    assertRunning();
+  }
+  const results = Object.fromEntries(list.map((t) => [t.id, [] as LoadResult[]])) as Record<TargetId, LoadResult[]>;
+  for (let round = 1; round <= settings.rounds; round++) {
+    // Every other round runs backwards, so that drift on a busy machine does not always favour the same target.
+    const order = round % 2 ? list : [...list].reverse();
+    for (const target of order) {
+      // 1 s of warm-up in the fresh load generator (its own JIT, the connections) before measuring.
+      const result = await runLoad(job(target, 1, settings.seconds), path.join(logDir, `load-${target.id}-${round}.log`), target.pid);
+      assertRunning();
+      results[target.id].push(result);
+      const bad = result.failed + result.socketErrors;
+      log(
+        `round ${round}/${settings.rounds} ${target.label}: ${fixed(result.reqPerSec, 1)} req/s, p50 ${fixed(result.latencyMs.p50, 2)} ms, p99 ${fixed(result.latencyMs.p99, 2)} ms, ` +
+          `${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req` +
+          (bad ? ` — !! ${bad} BAD ANSWERS (${result.firstProblem ?? 'no answer'})` : ''),
+      );
+      // A moment between runs: sockets close, the last run's garbage is collected.
+      await sleep(1_000);
+    }
+  }
+  return results;
+}
+
+try {
+  await main();
+  await cleanup();
+} catch (error) {
+  process.stderr.write(`\nbench: could not run: ${(error as Error).stack ?? error}\n`);
+  process.stderr.write(`bench: ${path.relative(process.cwd(), RESULTS_FILE)} not updated\n`);
+  await cleanup();
+  process.exitCode = 1;
+}
