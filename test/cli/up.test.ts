@@ -86,4 +86,18 @@ describe('govshare up', () => {
     expect(await snapshot()).toEqual(before);
     await stop(running);
   });
+
+  it('takes every component down with it when the supervisor itself is killed', async () => {
+    running = start();
+    await running.waitFor(/govshare is up\./, 180_000);
+    running.child.kill('SIGKILL');
+    await running.exited;
+    // No orphans: each child sees its IPC channel close and stops.
+    let free = false;
+    for (let i = 0; i < 60 && !free; i++) {
+      free = (await Promise.all([4101, 4102, 4103, gatewayPort, ledgerPort].map(isPortFree))).every(Boolean);
+      if (!free) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(free).toBe(true);
+  });
 });
