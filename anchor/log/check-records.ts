@@ -18,7 +18,7 @@ export interface RecordCheckResult {
   findings: RecordFinding[];
 }
 
-const PAGE = 2_000;
+const PAGE = 5_000;
 
 /**
  * Re-hashes every row of `tables` and compares it with the latest log entry
@@ -35,9 +35,13 @@ export async function checkRecords(
   for (const table of tables) {
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
     const seen = new Set<string>();
-    let after = '';
+    let after: unknown;
     for (;;) {
-      const rows = await db.query<Record<string, unknown> & { id: unknown }>(`SELECT * FROM ${table} WHERE id::text > $1 ORDER BY id::text LIMIT ${PAGE}`, [after]);
+      // Keyset pages on the primary key (its own type: uuid, bigint...), so each page is one index range scan.
+      const rows = await db.query<Record<string, unknown> & { id: unknown }>(
+        after === undefined ? `SELECT * FROM ${table} ORDER BY id LIMIT ${PAGE}` : `SELECT * FROM ${table} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`,
+        after === undefined ? [] : [after],
+      );
       if (rows.length === 0) break;
       const ids = rows.map((r) => String(r.id));
       const logged = await db.query<{ record_id: string; salt: Uint8Array; digest: Uint8Array }>(
@@ -55,7 +59,7 @@ export async function checkRecords(
       }
       checked += rows.length;
       onProgress?.(checked);
-      after = ids[ids.length - 1]!;
+      after = rows[rows.length - 1]!.id;
     }
     const everLogged = await db.query<{ record_id: string }>('SELECT DISTINCT record_id FROM record_log WHERE record_table = $1', [table]);
     for (const { record_id } of everLogged) if (!seen.has(record_id)) findings.push({ table, id: record_id, problem: 'DELETED' });
