@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { DEPARTMENTS, loadConfig, localSubgraphUrl, subgraphUrls } from '../../platform/config.ts';
 import { composeSupergraph, fetchSubgraphSdl } from '../../gateway/compose.ts';
+import { schemaSdl } from '../../subgraphs/kit/department.ts';
 import { education } from '../../subgraphs/education/index.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
@@ -16,7 +17,7 @@ export async function composeCommand(options: { out?: string; fromServices?: boo
     : DEPARTMENTS.map((name) => ({
         name,
         url: config.subgraphs === 'up' ? localSubgraphUrl(name) : urls[name],
-        sdl: fs.readFileSync(departments[name].schemaPath, 'utf8'),
+        sdl: schemaSdl(departments[name]),
       }));
   const sdl = composeSupergraph(definitions);
   if (options.out) {

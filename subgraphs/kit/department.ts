@@ -35,8 +35,16 @@ export interface Department<Store> {
   createResolvers(store: Store): Resolvers;
 }
 
+/** SDL every department's schema gets appended: the types it shares with all the others. */
+const SHARED_SDL = [fileURLToPath(new URL('./record-proof.graphql', import.meta.url))];
+
+/** A department's subgraph SDL: its schema.graphql plus the shared kit types. */
+export function schemaSdl(department: Pick<Department<unknown>, 'schemaPath'>): string {
+  return [department.schemaPath, ...SHARED_SDL].map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+}
+
 export function readSchema(department: Pick<Department<unknown>, 'schemaPath'>): DocumentNode {
-  return parse(fs.readFileSync(department.schemaPath, 'utf8'));
+  return parse(schemaSdl(department));
 }
 
 /** Resolves a path next to the calling module (`import.meta.url`). */
