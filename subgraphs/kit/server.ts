@@ -1,6 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Gauge } from 'prom-client';
+import { startLogWorker, type Anchoring, type LogWorker } from '../../anchor/log/log-worker.ts';
 import type { Config } from '../../platform/config.ts';
 import { DEFAULT_PORTS } from '../../platform/config.ts';
 import { createLogger, type Logger } from '../../platform/log.ts';
@@ -10,8 +12,6 @@ import { readSchema, type Department, type SubgraphContext } from './department.
 import { formatSubgraphError } from './errors.ts';
 import { openDepartmentStore } from './open-store.ts';
 import { scalars } from './scalars.ts';
-import { Gauge } from 'prom-client';
-import { startLogWorker, type Anchoring, type LogWorker } from '../../anchor/log/log-worker.ts';
 
 export interface SubgraphServer<Store> extends RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4101/graphql. */
@@ -31,8 +31,9 @@ export interface StartSubgraphOptions {
 }
 
 /**
- * Serves one department: its Federation 2 subgraph over its own database, plus
- * /health, /ready (the database answers) and /metrics.
+ * Serves one department: its Federation 2 subgraph over its own database, the
+ * worker that keeps its Merkle log moving, plus /health, /ready (the database
+ * answers; the body shows the log and its anchoring backlog) and /metrics.
  */
 export async function startSubgraph<Store>(department: Department<Store>, options: StartSubgraphOptions): Promise<SubgraphServer<Store>> {
   const logger = options.logger ?? createLogger(department.name);
