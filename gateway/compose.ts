@@ -50,7 +50,8 @@ export async function fetchSubgraphSdl(
         throw new GovshareError('SUBGRAPH_UNREACHABLE', `the ${name} department at ${url} did not answer with its schema: ${(error as Error).message}`, { cause: error });
       }
       options.onWait?.(attempt, error);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
+      // Loopback polling is cheap, and a department usually answers within a second or two of the gateway starting.
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 }
