@@ -25,6 +25,21 @@ export function parseIsoDate(value: unknown): string {
   throw invalid(ErrorCode.INVALID_DATE, `expected a calendar date YYYY-MM-DD, got ${describe(value)}`);
 }
 
+// RFC 3339 §5.6 date-time with an explicit offset (Z or ±hh:mm); fractional seconds optional.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+export function parseDateTime(value: unknown): string {
+  if (typeof value === 'string' && DATE_TIME.test(value)) {
+    const parsed = Date.parse(value);
+    if (!Number.isNaN(parsed)) {
+      // Date.parse rolls 2026-02-30 over to March: the calendar date as written must exist.
+      parseIsoDate(value.slice(0, 10));
+      return value;
+    }
+  }
+  throw invalid(ErrorCode.INVALID_DATE, `expected an instant in RFC 3339 form, e.g. 2026-11-25T09:30:00Z, got ${describe(value)}`);
+}
+
 export function parseMinorUnits(value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalid(ErrorCode.INVALID_AMOUNT, `expected a whole, non-negative amount in minor units (e.g. 12550 for 125.50), got ${describe(value)}`);
@@ -73,7 +88,7 @@ function scalar(name: string, description: string, parse: (value: unknown) => un
 export const scalars = {
   DID: scalar('DID', 'A decentralized identifier (W3C DID Core), e.g. did:ethr:0x539:0x…', parseDid),
   Date: scalar('Date', 'A calendar date, ISO 8601 YYYY-MM-DD', parseIsoDate),
-  DateTime: scalar('DateTime', 'An instant, ISO 8601 in UTC', (value) => value),
+  DateTime: scalar('DateTime', 'An instant, RFC 3339 (ISO 8601) with an offset; answers are in UTC', parseDateTime),
   MinorUnits: scalar('MinorUnits', 'A whole amount in the currency minor unit (cents, fen); JSON number up to 2^53-1', parseMinorUnits),
   Currency: scalar('Currency', 'An ISO 4217 alphabetic currency code', parseCurrency),
 };
