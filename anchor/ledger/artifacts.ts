@@ -16,7 +16,8 @@ export interface ContractArtifact {
   deployedBytecode: string;
 }
 
-export const CONTRACT_NAMES = ['EthereumDIDRegistry', 'Anchor'] as const;
+// Deployment order; a contract added later is deployed on the next start of an existing ledger.
+export const CONTRACT_NAMES = ['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 const artifactsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'contracts', 'artifacts');

@@ -16,7 +16,7 @@ import { createTxSender } from './tx.ts';
  * contract lives and from which block; a start trusts a record only if code is actually there
  * on the chain it talks to (a wiped embedded chain, or another node with the same chain id,
  * gets fresh contracts). Works against any EVM node: transactions are signed locally by the
- * deployer, which also administers the Anchor consortium.
+ * deployer, which also administers the Anchor consortium and is the TrustedIssuers root.
  */
 export interface DeployedContract {
   address: string;
@@ -50,6 +50,12 @@ export interface EnsureContractsOptions extends LedgerEndpoint {
   fundMembers?: boolean;
   logger?: Logger;
   provider?: JsonRpcProvider;
+  /**
+   * Set-up that must be done before the deployment is marked ready (e.g. the demo
+   * accreditations): components waiting in waitForLedger must not see a half-set-up ledger.
+   * Runs on every call, under the deployment lock, so it must be idempotent.
+   */
+  beforeReady?: (contracts: Record<ContractName, DeployedContract>) => Promise<void>;
 }
 
 export interface EnsureContractsResult {
@@ -161,13 +167,15 @@ async function ensureLocked(options: EnsureContractsOptions, endpoint: LedgerEnd
   const funded = options.fundMembers === false ? [] : await ensureFunded({ provider, endpoint, funder: options.deployer, accounts: members, ...(logger && { logger }) });
 
   const complete = contracts as Record<ContractName, DeployedContract>;
+  await options.beforeReady?.(complete);
   writeDeployment(options.dataDir, { chainId: endpoint.chainId, deployer: recorded?.deployer ?? deployerAddress, contracts: complete, ready: true, updatedAt: new Date().toISOString() });
   return { chainId: endpoint.chainId, contracts: complete, deployed, membersAdded, funded };
 }
 
 /**
- * A changed Anchor.sol is NOT redeployed automatically: the anchored history lives at the old
- * address, and moving silently would orphan it. Say so, and let an operator decide.
+ * A changed Anchor.sol (or TrustedIssuers.sol) is NOT redeployed automatically: the anchored
+ * (or accreditation) history lives at the old address, and moving silently would orphan it.
+ * Say so, and let an operator decide.
  */
 function warnIfOutdated(name: ContractName, code: string, address: string, logger?: Logger): void {
   if (code.toLowerCase() !== artifact(name).deployedBytecode.toLowerCase()) {

@@ -4,14 +4,16 @@ import { loadConfig, type Config } from '../../platform/config.ts';
 import { ConfigError } from '../../platform/errors.ts';
 import { createLogger, type Logger } from '../../platform/log.ts';
 import { DEFAULT_KEY_NAMES, keystorePassphrase, openKeystore, type ScryptParams } from '../keys/keystore.ts';
+import { ensureDemoAccreditations } from './accreditations.ts';
 import type { ContractName } from './artifacts.ts';
 import { ensureContracts, type DeployedContract } from './deploy.ts';
 import { embeddedDeployer } from './seed.ts';
 
 /**
  * `govshare serve ledger`: the embedded ledger in this process (which must be a process of its
- * own: see embedded.ts), with the contracts deployed on first run and the consortium members
- * (the department and gateway keys, created in the keystore if missing) registered and funded.
+ * own: see embedded.ts), with the contracts deployed on first run, the consortium members
+ * (the department and gateway keys, created in the keystore if missing) registered and funded,
+ * and the departments accredited in TrustedIssuers for the demo credential types.
  *
  * Run directly (`node --import tsx anchor/ledger/embedded-main.ts`) it serves until SIGINT or
  * SIGTERM and, when spawned with an IPC channel, reports `{ type: 'ready', ... }` to its parent
@@ -51,13 +53,18 @@ export async function serveLedger(config: Config, options: ServeLedgerOptions = 
     const passphrase = options.passphrase ?? keystorePassphrase(process.env, logger);
     const keystore = openKeystore({ dataDir: config.dataDir, passphrase, logger, ...(options.scrypt && { scrypt: options.scrypt }) });
     const members = await keystore.ensureKeys(options.members ?? DEFAULT_KEY_NAMES);
+    const deployer = embeddedDeployer(config.dataDir);
     const deployment = await ensureContracts({
       rpcUrl: ledger.url,
       chainId: ledger.chainId,
-      deployer: embeddedDeployer(config.dataDir),
+      deployer,
       dataDir: config.dataDir,
       members: Object.values(members),
       logger,
+      // Before the deployment is marked ready: a verifier started by `govshare up` waits for
+      // that mark and must find the departments accredited. Skips types already granted.
+      beforeReady: (contracts) =>
+        ensureDemoAccreditations({ rpcUrl: ledger.url, chainId: ledger.chainId, contract: contracts.TrustedIssuers, root: deployer, issuers: members, logger }).then(() => undefined),
     });
     const readyMs = Math.round(performance.now() - began);
     logger.info(

@@ -204,7 +204,7 @@ describe('embedded ledger and contracts', () => {
       const fake = { format: 'govshare-contracts/1', chains: { '1337': { chainId: 1337, deployer: ledger.deployer.address, updatedAt: '', contracts: { EthereumDIDRegistry: { address: Wallet.createRandom().address, blockNumber: 1, txHash: '0x', codeHash: '0x' } } } } };
       fs.writeFileSync(contractsFile(other), JSON.stringify(fake));
       const result = await ensureContracts({ ...endpoint(), deployer: ledger.deployer, dataDir: other, members: [], fundMembers: false });
-      expect(result.deployed).toEqual(['EthereumDIDRegistry', 'Anchor']);
+      expect(result.deployed).toEqual(['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers']);
       expect(deployedAddresses(other, 1337).Anchor).toBe(result.contracts.Anchor.address);
       await expect(ensureContracts({ rpcUrl: ledger.current.url, chainId: 1, deployer: ledger.deployer, dataDir: other, members: [] })).rejects.toMatchObject({ code: 'CHAIN_ID_MISMATCH' });
     } finally {

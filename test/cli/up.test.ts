@@ -73,7 +73,7 @@ describe('govshare up', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(status!.reachable).toBe(true);
-    expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry']);
+    expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'TrustedIssuers']);
     expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'justice']);
     await stop(running);
   });
