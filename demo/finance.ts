@@ -246,6 +246,11 @@ interface CitizenProgramme {
   department: string;
   line: string;
   eligible(citizen: DemoCitizen, year: FiscalYear): boolean;
+  /**
+   * The payee text on the public ledger: a non-identifying description, never
+   * the citizen's name (the citizen is the payment's payeeDid, 'finance.payments').
+   */
+  beneficiary: string;
   award(random: () => number): { yuan: number; purpose: string };
 }
 
@@ -255,6 +260,7 @@ const PROGRAMMES: CitizenProgramme[] = [
   {
     department: 'education',
     line: 'student-aid',
+    beneficiary: 'Individual beneficiary (student aid)',
     eligible: (c, year) => year - birthYear(c) <= 26,
     award: (random) =>
       pick(random, [
@@ -266,24 +272,28 @@ const PROGRAMMES: CitizenProgramme[] = [
   {
     department: 'finance',
     line: 'start-up',
+    beneficiary: 'Individual beneficiary (start-up subsidy)',
     eligible: (c, year) => year - birthYear(c) <= 45,
     award: (random) => ({ yuan: 5_000 + 1_000 * Math.floor(random() * 11), purpose: 'Business start-up subsidy' }),
   },
   {
     department: 'justice',
     line: 'victim-aid',
+    beneficiary: 'Individual beneficiary (victim assistance)',
     eligible: () => true,
     award: (random) => ({ yuan: 3_000 + 500 * Math.floor(random() * 55), purpose: 'Judicial assistance to a victim of crime' }),
   },
   {
     department: 'health',
     line: 'medical-aid',
+    beneficiary: 'Individual beneficiary (medical assistance)',
     eligible: () => true,
     award: (random) => ({ yuan: 2_000 + 10 * Math.floor(random() * 1_801), purpose: 'Critical illness medical assistance' }),
   },
   {
     department: 'transport',
     line: 'fare-subsidy',
+    beneficiary: 'Individual beneficiary (fare subsidy)',
     eligible: (c, year) => year - birthYear(c) >= 60,
     award: (random) => ({ yuan: 600 + 50 * Math.floor(random() * 13), purpose: 'Senior citizen public transport fare subsidy' }),
   },
@@ -462,7 +472,7 @@ async function seedCitizen(
       await store.recordPayment({
         id: demoId('finance', 'payment', 'citizen', citizen.index),
         appropriationId: appropriation.id,
-        payee: citizen.name,
+        payee: programme.beneficiary,
         payeeDid: citizen.did,
         amount: { minorUnits: fen(yuan), currency: CURRENCY },
         purpose: `${purpose} ${year}`,

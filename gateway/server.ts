@@ -6,6 +6,7 @@ import { DEFAULT_PORTS, type DepartmentName } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/log.ts';
 import { createHttpMetrics, recordResponse } from '../platform/metrics.ts';
 import { sendJson, startHttpServer, type RunningServer } from '../platform/http/server.ts';
+import { readClassification, type Classification } from './access/classification.ts';
 import { composeSupergraph, fetchSubgraphSdl } from './compose.ts';
 import type { GatewayContext } from './context.ts';
 import { maskError } from './mask-errors.ts';
@@ -31,6 +32,8 @@ export interface StartGatewayOptions {
 export interface GatewayServer extends RunningServer {
   graphqlUrl: string;
   supergraphSdl: string;
+  /** Every field's @access scope ("Type.field" → scope), for the policy layer. */
+  classification: Classification;
 }
 
 /**
@@ -74,6 +77,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ),
   );
   const supergraphSdl = composeSupergraph(definitions);
+  // Default deny starts at composition: a field without @access stops the gateway here.
+  const classification = readClassification(supergraphSdl);
 
   const fetcher = createKeepAliveFetcher();
   const gateway = new ApolloGateway({
@@ -117,6 +122,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...http,
     graphqlUrl: `${http.url}/graphql`,
     supergraphSdl,
+    classification,
     async close() {
       await http.close();
       await graphql.stop();

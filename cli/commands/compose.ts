@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { DEPARTMENTS, loadConfig, localSubgraphUrl, subgraphUrls } from '../../platform/config.ts';
+import { readClassification } from '../../gateway/access/classification.ts';
 import { composeSupergraph, fetchSubgraphSdl } from '../../gateway/compose.ts';
 import { schemaSdl } from '../../subgraphs/kit/department.ts';
 import { education } from '../../subgraphs/education/index.ts';
@@ -8,7 +9,10 @@ import { justice } from '../../subgraphs/justice/index.ts';
 
 const departments = { education, finance, justice };
 
-/** `govshare compose`: the supergraph SDL, from the schema files or from running departments. */
+/**
+ * `govshare compose`: the supergraph SDL, from the schema files or from running
+ * departments; refused, like at gateway start, when a field lacks @access.
+ */
 export async function composeCommand(options: { out?: string; fromServices?: boolean }): Promise<void> {
   const config = loadConfig();
   const urls = subgraphUrls(config);
@@ -20,6 +24,7 @@ export async function composeCommand(options: { out?: string; fromServices?: boo
         sdl: schemaSdl(departments[name]),
       }));
   const sdl = composeSupergraph(definitions);
+  readClassification(sdl);
   if (options.out) {
     fs.writeFileSync(options.out, sdl);
     process.stderr.write(`supergraph written to ${options.out} (${DEPARTMENTS.join(', ')})\n`);

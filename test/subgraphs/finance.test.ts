@@ -128,7 +128,7 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
     const appropriation = (await run(APPROPRIATE, { input: { budgetId: budget.id, purpose: 'Programme', amount: cny(500_000), approvedOn: '2026-02-01' } }))
       .appropriate.appropriation;
     const paid = (await run(PAY, {
-      input: { appropriationId: appropriation.id, payee: 'Wu Fang', payeeDid: did, amount: cny(300_000), purpose: 'Grant', paidOn: '2026-03-01' },
+      input: { appropriationId: appropriation.id, payee: 'Individual beneficiary (grant)', payeeDid: did, amount: cny(300_000), purpose: 'Grant', paidOn: '2026-03-01' },
     })).recordPayment.payment;
     const proposed = (await run(PROPOSE, { input: { paymentId: paid.id, purpose: 'Bridge works', reason: 'Misfiled', proposedBy: 'EDUCATION' } }))
       .proposeCorrection.correction;
@@ -345,11 +345,11 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
       const payeeDid = newDid();
       await ok(REGISTER, { input: { did: payeeDid, name: 'Zhao Li' } });
       const scholarship = (await ok(PAY, {
-        input: { appropriationId: appropriation.id, payee: 'Zhao Li', payeeDid, amount: cny(800_000 / 2), purpose: 'National Scholarship', paidOn: '2026-09-01' },
+        input: { appropriationId: appropriation.id, payee: 'Individual beneficiary (scholarship)', payeeDid, amount: cny(800_000 / 2), purpose: 'National Scholarship', paidOn: '2026-09-01' },
       })).recordPayment.payment;
       expect(scholarship).toMatchObject({
         payerDepartment: department,
-        payee: 'Zhao Li',
+        payee: 'Individual beneficiary (scholarship)',
         payeeDid,
         amount: { minorUnits: 400_000, currency: 'CNY', formatted: '4,000.00 CNY' },
         effectiveAmount: { minorUnits: 400_000 },
