@@ -1,0 +1,102 @@
+import type { DIDDocument } from 'did-resolver';
+import { checkAlgorithm, CREDENTIAL_ALGORITHMS } from './check-algorithm.ts';
+import { checkSignature, type CandidateKey } from './check-signature.ts';
+import { checkStructure, type DecodedJws } from './check-structure.ts';
+import { checkTime } from './check-time.ts';
+import { assertionKeySet, candidateKeys, checkIssuerKeys, CHECK_ISSUER_KEYS, hasUnrecoveredAccounts, recoverAccountKeys, type IssuerKeySet, type KeyCache } from './issuer-keys.ts';
+import { describe, fail, pass, toReport, type CheckResult, type VerificationReport } from './report.ts';
+
+/**
+ * The JWT layer of the verifier: structure → algorithm → issuer → issuer keys (at a version) →
+ * signature → validity period, each a named check in the report. It stops at the first check
+ * whose failure makes the next meaningless (no key lookup for a refused algorithm, no time
+ * verdict on a payload nobody signed). What the token *says* (VC claims, accreditation, status,
+ * anchoring) is for the checks built on top of this one.
+ *
+ * Trust material comes in: the resolver, the version to resolve at (the anchoring block), the
+ * key cache, the clock. Never throws on hostile input; a resolver error becomes a check.
+ */
+
+export const CHECK_ISSUER = 'issuer';
+
+export interface IssuerResolver {
+  resolveDocument(did: string, options?: { versionId?: number }): Promise<{ document: DIDDocument }>;
+}
+
+export interface VerifyJwtOptions {
+  resolver: IssuerResolver;
+  /** Block at which the issuer's keys count (the credential's anchoring block). Unset: latest, uncached. */
+  versionId?: number;
+  keyCache?: KeyCache;
+  now: Date;
+  skewSeconds?: number;
+  maxBytes?: number;
+  algorithms?: readonly string[];
+}
+
+export interface JwtVerification extends VerificationReport {
+  jws?: DecodedJws;
+  signer?: CandidateKey;
+}
+
+export async function verifyJwt(jwt: unknown, options: VerifyJwtOptions): Promise<JwtVerification> {
+  const checks: CheckResult[] = [];
+  const done = (extra: Partial<JwtVerification> = {}): JwtVerification => ({ ...toReport(checks), ...extra });
+
+  const structure = checkStructure(jwt, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes });
+  checks.push(structure.check);
+  if (!structure.jws) return done();
+  const jws = structure.jws;
+
+  const algorithm = checkAlgorithm(jws.header, options.algorithms ?? CREDENTIAL_ALGORITHMS);
+  checks.push(algorithm);
+  if (!algorithm.ok) return done({ jws });
+
+  const iss = jws.payload.iss;
+  if (typeof iss !== 'string' || !/^did:[a-z0-9]+:[^\s?#]+$/.test(iss)) {
+    checks.push(fail(CHECK_ISSUER, 'MALFORMED', `"iss" must be a DID without query or fragment, got ${describe(iss)}`));
+    return done({ jws });
+  }
+  checks.push(pass(CHECK_ISSUER));
+
+  const keySet = await issuerKeySet(iss, options);
+  if ('ok' in keySet) {
+    checks.push(keySet);
+    return done({ jws });
+  }
+  const keysCheck = checkIssuerKeys(keySet);
+  checks.push(keysCheck);
+  if (!keysCheck.ok) return done({ jws });
+
+  // Known keys first (the fast path); recover an account's key only when they all fail.
+  let signature = checkSignature(jws.signingInput, jws.signature, candidateKeys(keySet));
+  if (!signature.check.ok && hasUnrecoveredAccounts(keySet)) {
+    const recovered = recoverAccountKeys(keySet, jws.signingInput, jws.signature);
+    if (recovered.length > 0) signature = checkSignature(jws.signingInput, jws.signature, recovered);
+  }
+  checks.push(signature.check);
+  if (!signature.signer) return done({ jws });
+
+  checks.push(checkTime(jws.payload, options.skewSeconds === undefined ? { now: options.now } : { now: options.now, skewSeconds: options.skewSeconds }));
+  return done({ jws, signer: signature.signer });
+}
+
+async function issuerKeySet(did: string, options: VerifyJwtOptions): Promise<IssuerKeySet | CheckResult> {
+  const { versionId, keyCache } = options;
+  const cached = versionId !== undefined ? keyCache?.get(did, versionId) : undefined;
+  if (cached) return cached;
+  let document: DIDDocument;
+  try {
+    ({ document } = await options.resolver.resolveDocument(did, versionId === undefined ? {} : { versionId }));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // Only a DID that is itself wrong is the issuer's fault; anything else (outage, unexpected
+    // error) is RESOLUTION_UNAVAILABLE, so an outage never reads as "unknown DID" nor as valid.
+    const mapped = code === 'DID_INVALID' || code === 'DID_UNKNOWN_NETWORK' ? 'ISSUER_INVALID' : 'RESOLUTION_UNAVAILABLE';
+    return fail(CHECK_ISSUER_KEYS, mapped, (error as Error)?.message?.slice(0, 200));
+  }
+  if (document?.id !== did) return fail(CHECK_ISSUER_KEYS, 'ISSUER_INVALID', `resolved document is for ${describe(document?.id)}, not ${did}`);
+  const set = assertionKeySet(document, versionId);
+  if (versionId !== undefined) keyCache?.set(did, versionId, set);
+  return set;
+}
