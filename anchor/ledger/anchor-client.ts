@@ -1,9 +1,9 @@
-import { Contract, decodeBytes32String, encodeBytes32String, getAddress, hexlify, isHexString, type JsonRpcProvider, type Signer } from 'ethers';
+import { encodeBytes32String, getAddress, hexlify, isHexString, type JsonRpcProvider, type Signer } from 'ethers';
 import type { Logger } from '../../platform/log.ts';
 import { GovshareError } from '../../platform/errors.ts';
-import { contractInterface } from './artifacts.ts';
-import { assertChainId, createProvider, viaLedger, type LedgerEndpoint } from './rpc.ts';
-import { createTxSender, TxRevertedError, type TxSender } from './tx.ts';
+import { bytes32Name, contractAccess } from './contract-access.ts';
+import { viaLedger, type LedgerEndpoint } from './rpc.ts';
+import { TxRevertedError } from './tx.ts';
 
 /**
  * Anchoring checkpoints `(logId, treeSize, root)` in the Anchor contract and reading them back
@@ -85,54 +85,23 @@ export function logIdFor(name: string): string {
 
 /** The name inside a logIdFor() id, or undefined for an opaque id. */
 export function logNameOf(logId: string): string | undefined {
-  try {
-    const name = decodeBytes32String(logId);
-    return /^[\x20-\x7e]+$/.test(name) ? name : undefined;
-  } catch {
-    return undefined;
-  }
+  return bytes32Name(logId);
 }
 
 export function createAnchorClient(options: AnchorClientOptions): AnchorClient {
   const endpoint: LedgerEndpoint = { rpcUrl: options.rpcUrl, chainId: options.chainId };
-  const provider = options.provider ?? createProvider(endpoint);
-  const contractAddress = getAddress(options.contract);
-  const iface = contractInterface('Anchor');
-  const contract = new Contract(contractAddress, iface, provider);
+  const access = contractAccess({
+    name: 'Anchor',
+    endpoint,
+    address: options.contract,
+    ...(options.provider && { provider: options.provider }),
+    ...(options.signer && { signer: options.signer }),
+  });
+  const { provider, view, ready } = access;
+  const contractAddress = access.address;
+  const iface = access.contract.interface;
   const rpc = <T>(op: () => Promise<T>) => viaLedger(endpoint.rpcUrl, op);
-
-  // Ask the node its chain id once (then again only after a failure to reach it).
-  let chainChecked: Promise<void> | undefined;
-  const ready = () => {
-    chainChecked ??= assertChainId(provider, endpoint).catch((error: unknown) => {
-      chainChecked = undefined;
-      throw error;
-    });
-    return chainChecked;
-  };
-
-  const view = async <T>(name: string, ...args: unknown[]): Promise<T> => {
-    await ready();
-    try {
-      return (await rpc(() => contract.getFunction(name).staticCall(...args))) as T;
-    } catch (error) {
-      // No code at the address decodes as empty data: a wrong or wiped deployment.
-      if ((error as { code?: string; value?: string }).code === 'BAD_DATA' && (error as { value?: string }).value === '0x') {
-        throw new GovshareError('CONTRACTS_NOT_DEPLOYED', `no Anchor contract at ${contractAddress} on chain ${endpoint.chainId}`, {
-          cause: error,
-          detail: { contract: contractAddress, chainId: endpoint.chainId },
-        });
-      }
-      throw error;
-    }
-  };
-
-  let sender: Promise<TxSender> | undefined;
-  const getSender = () => {
-    if (!options.signer) throw new GovshareError('SIGNER_REQUIRED', 'anchoring needs the log owner\'s key (signer)');
-    sender ??= createTxSender({ provider, endpoint, signer: options.signer });
-    return sender;
-  };
+  const getSender = () => access.sender('anchoring needs the log owner\'s key (signer)');
 
   const toCheckpoint = (logId: string, index: number, raw: CheckpointTuple): AnchoredCheckpoint => ({
     logId,
@@ -270,7 +239,7 @@ export function createAnchorClient(options: AnchorClientOptions): AnchorClient {
     },
 
     close() {
-      if (!options.provider) provider.destroy();
+      access.close();
     },
   };
 

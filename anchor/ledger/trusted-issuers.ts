@@ -1,10 +1,10 @@
-import { Contract, decodeBytes32String, encodeBytes32String, getAddress, isAddress, isHexString, type JsonRpcProvider, type Signer } from 'ethers';
+import { encodeBytes32String, getAddress, isAddress, isHexString, type JsonRpcProvider, type Signer } from 'ethers';
 import type { Logger } from '../../platform/log.ts';
 import { GovshareError } from '../../platform/errors.ts';
-import { contractInterface } from './artifacts.ts';
+import { bytes32Name, contractAccess } from './contract-access.ts';
 import { addressOfDid, networkName } from './did.ts';
-import { assertChainId, createProvider, viaLedger, type LedgerEndpoint } from './rpc.ts';
-import { createTxSender, TxRevertedError, type TxSender } from './tx.ts';
+import type { LedgerEndpoint } from './rpc.ts';
+import { TxRevertedError } from './tx.ts';
 
 /**
  * The TrustedIssuers contract: which issuer (the identity address of its did:ethr) the
@@ -113,54 +113,22 @@ export function credentialTypeId(type: string): string {
 
 /** The name inside a credentialTypeId() id, or undefined for an opaque id. */
 export function credentialTypeName(id: string): string | undefined {
-  try {
-    const name = decodeBytes32String(id);
-    return /^[\x20-\x7e]+$/.test(name) ? name : undefined;
-  } catch {
-    return undefined;
-  }
+  return bytes32Name(id);
 }
 
 export function createTrustedIssuersClient(options: TrustedIssuersClientOptions): TrustedIssuersClient {
   const endpoint: LedgerEndpoint = { rpcUrl: options.rpcUrl, chainId: options.chainId };
-  const provider = options.provider ?? createProvider(endpoint);
-  const contractAddress = getAddress(options.contract);
-  const iface = contractInterface('TrustedIssuers');
-  const contract = new Contract(contractAddress, iface, provider);
-  const rpc = <T>(op: () => Promise<T>) => viaLedger(endpoint.rpcUrl, op);
-
-  // Ask the node its chain id once (then again only after a failure to reach it).
-  let chainChecked: Promise<void> | undefined;
-  const ready = () => {
-    chainChecked ??= assertChainId(provider, endpoint).catch((error: unknown) => {
-      chainChecked = undefined;
-      throw error;
-    });
-    return chainChecked;
-  };
-
-  const view = async <T>(name: string, ...args: unknown[]): Promise<T> => {
-    await ready();
-    try {
-      return (await rpc(() => contract.getFunction(name).staticCall(...args))) as T;
-    } catch (error) {
-      // No code at the address decodes as empty data: a wrong or wiped deployment.
-      if ((error as { code?: string }).code === 'BAD_DATA' && (error as { value?: string }).value === '0x') {
-        throw new GovshareError('CONTRACTS_NOT_DEPLOYED', `no TrustedIssuers contract at ${contractAddress} on chain ${endpoint.chainId}`, {
-          cause: error,
-          detail: { contract: contractAddress, chainId: endpoint.chainId },
-        });
-      }
-      throw error;
-    }
-  };
-
-  let sender: Promise<TxSender> | undefined;
-  const getSender = () => {
-    if (!options.signer) throw new GovshareError('SIGNER_REQUIRED', 'changing accreditations needs the consortium root\'s key (signer)');
-    sender ??= createTxSender({ provider, endpoint, signer: options.signer });
-    return sender;
-  };
+  const access = contractAccess({
+    name: 'TrustedIssuers',
+    endpoint,
+    address: options.contract,
+    ...(options.provider && { provider: options.provider }),
+    ...(options.signer && { signer: options.signer }),
+  });
+  const { view, ready } = access;
+  const contractAddress = access.address;
+  const iface = access.contract.interface;
+  const getSender = () => access.sender('changing accreditations needs the consortium root\'s key (signer)');
 
   /** Sends a root-only transaction, turning the contract's refusals into stable codes. */
   const send = async (fn: string, args: unknown[], detail: Record<string, unknown>) => {
@@ -312,7 +280,7 @@ export function createTrustedIssuersClient(options: TrustedIssuersClientOptions)
     },
 
     close() {
-      if (!options.provider) provider.destroy();
+      access.close();
     },
   };
 
