@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEPARTMENTS } from '../platform/config.ts';
 import { GovshareError } from '../platform/errors.ts';
+import { agencyListCommand, agencyTokenCommand } from './commands/agency.ts';
 import { auditCommand } from './commands/audit.ts';
 import { composeCommand } from './commands/compose.ts';
 import { ledgerStatusCommand } from './commands/ledger.ts';
@@ -46,6 +47,19 @@ program
   .description('re-hash every department record and check it against the logs and the anchored checkpoints; exit 1 naming what was altered (stop embedded departments first)')
   .option('--json', 'machine-readable report')
   .action((options: { json?: boolean }) => auditCommand(options));
+
+const agency = program.command('agency').description('demo agencies: their DIDs and bearer tokens');
+agency
+  .command('token')
+  .description('print a bearer token (JWT signed by the agency\'s DID key, for the gateway) for a demo agency')
+  .argument('<agency>', 'civil-affairs, human-resources, tax-bureau, internet-court or audit-office')
+  .option('--purpose <code>', 'the purpose code the request declares (default: the agency\'s own)')
+  .option('--seconds <n>', 'lifetime, at most 300', toCount, 120)
+  .action((name: string, options: { purpose?: string; seconds: number }) => agencyTokenCommand(name, options));
+agency
+  .command('list')
+  .description('the demo agencies and their DIDs')
+  .action(() => agencyListCommand());
 
 program
   .command('ledger')

@@ -28,6 +28,7 @@ export const CLIENT_VISIBLE_CODES = new Set([
   'RECORD_TAMPERED',
   // Gateway refusals.
   'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
 ]);
 
 /** What a client sees when a department failed or could not be reached. */
@@ -39,8 +40,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   const code = formatted.extensions?.code;
   const where = { ...(formatted.path && { path: formatted.path }), ...(formatted.locations && !isFromSubgraph(formatted) && { locations: formatted.locations }) };
   if (typeof code === 'string' && CLIENT_VISIBLE_CODES.has(code)) {
-    const field = formatted.extensions?.field;
-    return { message: formatted.message, ...where, extensions: { code, ...(typeof field === 'string' && { field }) } };
+    const { field, reason } = formatted.extensions ?? {};
+    return { message: formatted.message, ...where, extensions: { code, ...(typeof field === 'string' && { field }), ...(typeof reason === 'string' && { reason }) } };
   }
   if (isUnreachable(error) || code === 'DOWNSTREAM_SERVICE_ERROR' || code === 'SUBREQUEST_HTTP_ERROR') {
     return { message: 'a department could not answer this part of the request', ...where, extensions: { code: SUBGRAPH_UNAVAILABLE } };

@@ -9,6 +9,8 @@ import { sendJson, startHttpServer, type RunningServer } from '../platform/http/
 import { readClassification, type Classification } from './access/classification.ts';
 import { composeSupergraph, fetchSubgraphSdl } from './compose.ts';
 import type { GatewayContext } from './context.ts';
+import { authenticateRequest } from './auth/authenticate-request.ts';
+import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
 import { maskError } from './mask-errors.ts';
 import { answerReady, httpDependency, ledgerDependency } from './ready.ts';
 import { DepartmentDataSource } from './subgraph-client/data-source.ts';
@@ -27,6 +29,12 @@ export interface StartGatewayOptions {
   bodyLimit?: number;
   /** The ledger's JSON-RPC URL, checked by /ready. */
   ledgerRpcUrl?: string;
+  /**
+   * Agency authentication (bearer DID JWTs). A function because it becomes
+   * available only once the ledger answers: until then a presented token is
+   * refused with 503 and anonymous callers are served. Unset: no tokens accepted.
+   */
+  authenticator?: () => AgencyAuthenticator | undefined;
 }
 
 export interface GatewayServer extends RunningServer {
@@ -106,7 +114,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     logger,
     graphql,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    context: async ({ requestId }) => ({ requestId, logger: logger.child({ requestId }) }),
+    context: async ({ requestId, req }) => {
+      const agency = await authenticateRequest(options.authenticator, req.headers.authorization);
+      return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }) };
+    },
     onResponse: recordResponse(metrics),
     routes: {
       'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok', component: 'gateway' }),

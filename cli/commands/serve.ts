@@ -11,6 +11,7 @@ import { startLogWorker, type LogWorker } from '../../anchor/log/log-worker.ts';
 import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import { serveLedger } from '../../anchor/ledger/embedded-main.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
+import { connectAuthenticator, type ConnectedAuthenticator } from '../../gateway/auth/connect.ts';
 
 export const SERVABLE = ['ledger', 'education', 'finance', 'justice', 'gateway'] as const;
 export type Servable = (typeof SERVABLE)[number];
@@ -42,16 +43,27 @@ async function start(component: Servable, config: Config): Promise<() => Promise
     const db = await openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
     const auditLog = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
     const stopAnchoring = anchorWhenReady(config, GATEWAY_AUDIT_LOG.keyName, auditLog, logger);
+    // Agency tokens are checked against DID documents on the ledger: on once it answers.
+    let auth: ConnectedAuthenticator | undefined;
+    const stopWaiting = new AbortController();
+    connectAuthenticator({ config, logger, signal: stopWaiting.signal })
+      .then((connected) => (auth = connected))
+      .catch((error: unknown) => {
+        if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, 'agency authentication is unavailable');
+      });
     const gateway = await startGateway({
       subgraphs: subgraphUrls(config),
       port: config.port ?? config.gatewayPort,
       development: config.development,
       ledgerRpcUrl: ledgerEndpoint(config).rpcUrl,
       logger,
+      authenticator: () => auth?.authenticate,
     });
     return async () => {
+      stopWaiting.abort();
       stopAnchoring();
       await gateway.close();
+      await auth?.close();
       await auditLog.stop();
       await db.close();
     };

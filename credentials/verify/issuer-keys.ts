@@ -61,9 +61,18 @@ const CAIP10_EIP155 = /^eip155:[0-9]{1,32}:(0x[0-9a-fA-F]{40})$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 export function assertionKeySet(document: DIDDocument, versionId?: number): IssuerKeySet {
+  return keySetOf(document, 'assertionMethod', versionId);
+}
+
+/**
+ * The candidate keys of one verification relationship: `assertionMethod` for
+ * what a DID states (credentials), `authentication` for proving control of the
+ * DID (an agency's bearer token). A key in the other relationship never counts.
+ */
+export function keySetOf(document: DIDDocument, relationship: 'assertionMethod' | 'authentication', versionId?: number): IssuerKeySet {
   const set: IssuerKeySet = { did: String(document?.id), versionId, keys: [], accounts: [], ignored: [] };
   const methods = Array.isArray(document?.verificationMethod) ? document.verificationMethod : [];
-  const refs = Array.isArray(document?.assertionMethod) ? document.assertionMethod : [];
+  const refs = Array.isArray(document?.[relationship]) ? document[relationship] : [];
   const seen = new Set<string>();
   for (const ref of refs) {
     const method = typeof ref === 'string' ? methods.find((m) => m && sameId(m.id, ref, set.did)) : ref;

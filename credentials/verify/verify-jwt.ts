@@ -3,7 +3,7 @@ import { checkAlgorithm, CREDENTIAL_ALGORITHMS } from './check-algorithm.ts';
 import { checkSignature, type CandidateKey } from './check-signature.ts';
 import { checkStructure, type DecodedJws } from './check-structure.ts';
 import { checkTime } from './check-time.ts';
-import { assertionKeySet, candidateKeys, checkIssuerKeys, CHECK_ISSUER_KEYS, hasUnrecoveredAccounts, recoverAccountKeys, type IssuerKeySet, type KeyCache } from './issuer-keys.ts';
+import { candidateKeys, keySetOf, checkIssuerKeys, CHECK_ISSUER_KEYS, hasUnrecoveredAccounts, recoverAccountKeys, type IssuerKeySet, type KeyCache } from './issuer-keys.ts';
 import { describe, fail, pass, toReport, type CheckResult, type VerificationReport } from './report.ts';
 
 /**
@@ -32,6 +32,8 @@ export interface VerifyJwtOptions {
   skewSeconds?: number;
   maxBytes?: number;
   algorithms?: readonly string[];
+  /** Which keys of the DID document count (default assertionMethod); give each relationship its own KeyCache. */
+  relationship?: 'assertionMethod' | 'authentication';
 }
 
 export interface JwtVerification extends VerificationReport {
@@ -96,7 +98,7 @@ async function issuerKeySet(did: string, options: VerifyJwtOptions): Promise<Iss
     return fail(CHECK_ISSUER_KEYS, mapped, (error as Error)?.message?.slice(0, 200));
   }
   if (document?.id !== did) return fail(CHECK_ISSUER_KEYS, 'ISSUER_INVALID', `resolved document is for ${describe(document?.id)}, not ${did}`);
-  const set = assertionKeySet(document, versionId);
+  const set = keySetOf(document, options.relationship ?? 'assertionMethod', versionId);
   if (versionId !== undefined) keyCache?.set(did, versionId, set);
   return set;
 }

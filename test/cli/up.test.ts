@@ -75,6 +75,15 @@ describe('govshare up', () => {
     expect(status!.reachable).toBe(true);
     expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'TrustedIssuers']);
     expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'justice']);
+
+    // A demo agency's token works once, then is refused as a replay.
+    const tokenCli = runCli(['agency', 'token', 'civil-affairs'], env());
+    expect((await tokenCli.exited).code).toBe(0);
+    const bearer = `Bearer ${tokenCli.output().trim().split('\n').at(-1)}`;
+    const first = await gql(gateway(), '{ citizens(first: 1) { edges { node { did } } } }', undefined, { authorization: bearer });
+    expect(first.errors).toBeUndefined();
+    const replay = await gql(gateway(), '{ citizens(first: 1) { edges { node { did } } } }', undefined, { authorization: bearer });
+    expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REPLAYED' });
     await stop(running);
   });
 

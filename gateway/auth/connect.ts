@@ -1,0 +1,66 @@
+import type { Config } from '../../platform/config.ts';
+import type { Logger } from '../../platform/log.ts';
+import { openKeystore, keystorePassphrase } from '../../anchor/keys/keystore.ts';
+import { createDidResolver, didForAddress } from '../../anchor/ledger/did.ts';
+import { createDidVersionReader } from '../../anchor/ledger/did-version.ts';
+import { ledgerEndpoint, waitForLedger } from '../../anchor/ledger/endpoint.ts';
+import { createAgencyAuthenticator, type AgencyAuthenticator } from './authenticate-agency.ts';
+import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './replay-guard.ts';
+
+/** The key name of the gateway's own identity in the keystore: its DID is the tokens' audience. */
+export const GATEWAY_KEY = 'gateway';
+
+export interface ConnectedAuthenticator {
+  authenticate: AgencyAuthenticator;
+  gatewayDid: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the agency authenticator once the ledger answers (DID resolution
+ * needs it): the gateway's DID from its key in the keystore, a resolver and
+ * a version reader over the ERC-1056 registry, and the replay guard (Redis
+ * when REDIS_URL is set; in memory otherwise, which is right for one gateway
+ * instance only — `govshare up` says so in its log).
+ */
+export async function connectAuthenticator(options: {
+  config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'redisUrl'>;
+  logger: Logger;
+  signal?: AbortSignal;
+  passphrase?: string;
+}): Promise<ConnectedAuthenticator> {
+  const endpoint = ledgerEndpoint(options.config);
+  let contracts;
+  for (;;) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    try {
+      contracts = await waitForLedger({ ...endpoint, dataDir: options.config.dataDir, timeoutMs: 30_000 });
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'LEDGER_UNAVAILABLE' && code !== 'CONTRACTS_NOT_DEPLOYED') throw error;
+      options.logger.warn({ code }, 'waiting for the ledger; agency tokens are refused with 503 until it answers');
+    }
+  }
+  const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
+  const gatewayDid = didForAddress(keystore.has(GATEWAY_KEY) ? keystore.address(GATEWAY_KEY) : (await keystore.ensureKey(GATEWAY_KEY)).address, endpoint.chainId);
+  const resolver = createDidResolver({ ...endpoint, registry: contracts.EthereumDIDRegistry });
+  const versions = createDidVersionReader({ ...endpoint, registry: contracts.EthereumDIDRegistry });
+  let replay: ReplayGuard;
+  if (options.config.redisUrl) {
+    replay = redisReplayGuard(options.config.redisUrl);
+  } else {
+    replay = memoryReplayGuard();
+    options.logger.warn('REDIS_URL is unset: used token ids are kept in this process, so run one gateway instance only');
+  }
+  options.logger.info({ gatewayDid, replay: options.config.redisUrl ? 'redis' : 'memory' }, 'agency authentication on');
+  return {
+    gatewayDid,
+    authenticate: createAgencyAuthenticator({ gatewayDid, resolver, versions, replay }),
+    async close() {
+      resolver.close();
+      versions.close();
+      await replay.close();
+    },
+  };
+}
