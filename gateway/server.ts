@@ -71,6 +71,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics.registry],
   });
+  const refusals = new Counter({
+    name: 'govshare_refusals_total',
+    help: 'Requests refused before planning, by code and reason (e.g. UNAUTHENTICATED / NONCE_REPLAYED)',
+    labelNames: ['code', 'reason'] as const,
+    registers: [metrics.registry],
+  });
   const onFetch = (subgraph: string, outcome: 'ok' | 'error', seconds: number) => {
     fetches.inc({ subgraph, outcome });
     fetchLatency.observe({ subgraph, outcome }, seconds);
@@ -115,7 +121,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     graphql,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     context: async ({ requestId, req }) => {
-      const agency = await authenticateRequest(options.authenticator, req.headers.authorization);
+      const agency = await authenticateRequest(options.authenticator, req.headers.authorization, (reason) =>
+        refusals.inc({ code: 'UNAUTHENTICATED', reason }),
+      );
       return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }) };
     },
     onResponse: recordResponse(metrics),

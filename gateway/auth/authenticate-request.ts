@@ -11,6 +11,7 @@ import { AuthenticationError, type AgencyAuthenticator, type AgencyIdentity } fr
 export async function authenticateRequest(
   authenticator: (() => AgencyAuthenticator | undefined) | undefined,
   authorization: string | undefined,
+  onRefusal?: (reason: string) => void,
 ): Promise<AgencyIdentity | undefined> {
   if (authorization === undefined || authorization === '') return undefined;
   const authenticate = authenticator?.();
@@ -19,6 +20,7 @@ export async function authenticateRequest(
     return await authenticate(authorization);
   } catch (error) {
     if (!(error instanceof AuthenticationError)) throw error;
+    onRefusal?.(error.reason);
     throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', reason: error.reason, http: { status: error.status } } });
   }
 }

@@ -118,6 +118,12 @@ describe('agency authentication', () => {
     expect(await ask(`Bearer ${await token({ key: new Wallet(Wallet.createRandom().privateKey) })}`)).toMatchObject({ status: 401, reason: 'SIGNATURE_INVALID' });
   });
 
+  it('counts refusals by reason in /metrics', async () => {
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/govshare_refusals_total\{[^}]*code="UNAUTHENTICATED",reason="NONCE_REPLAYED"[^}]*\} 1/);
+    expect(metrics).toMatch(/govshare_refusals_total\{[^}]*reason="SIGNATURE_INVALID"[^}]*\} [1-9]/);
+  });
+
   it('honours a key rotation on the ledger from the next request', async () => {
     const newKey = new Wallet(Wallet.createRandom().privateKey);
     const endpoint = { rpcUrl: ledger.current.url, chainId: 1337 };
