@@ -12,7 +12,7 @@ import type { GatewayContext } from './context.ts';
 import { authenticateRequest } from './auth/authenticate-request.ts';
 import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
 import { maskError } from './mask-errors.ts';
-import { answerReady, httpDependency, ledgerDependency } from './ready.ts';
+import { answerReady, httpDependency, ledgerDependency, type Dependency } from './ready.ts';
 import { DepartmentDataSource } from './subgraph-client/data-source.ts';
 import { createKeepAliveFetcher } from './subgraph-client/keep-alive-fetcher.ts';
 
@@ -35,6 +35,8 @@ export interface StartGatewayOptions {
    * refused with 503 and anonymous callers are served. Unset: no tokens accepted.
    */
   authenticator?: () => AgencyAuthenticator | undefined;
+  /** More dependencies /ready checks (e.g. Redis). */
+  readiness?: Dependency[];
 }
 
 export interface GatewayServer extends RunningServer {
@@ -115,6 +117,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
   const dependencies = Object.entries(options.subgraphs).map(([name, url]) => httpDependency(name, new URL('/ready', url).toString()));
   if (options.ledgerRpcUrl) dependencies.push(ledgerDependency(options.ledgerRpcUrl));
+  dependencies.push(...(options.readiness ?? []));
   const http = await startHttpServer<GatewayContext>({
     port: options.port ?? DEFAULT_PORTS.gateway,
     logger,

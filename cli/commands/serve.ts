@@ -58,6 +58,17 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       ledgerRpcUrl: ledgerEndpoint(config).rpcUrl,
       logger,
       authenticator: () => auth?.authenticate,
+      readiness: config.redisUrl
+        ? [
+            {
+              name: 'redis',
+              async check() {
+                if (!auth) throw new Error('agency authentication is waiting for the ledger');
+                await auth.ready();
+              },
+            },
+          ]
+        : [],
     });
     return async () => {
       stopWaiting.abort();

@@ -13,6 +13,8 @@ export const GATEWAY_KEY = 'gateway';
 export interface ConnectedAuthenticator {
   authenticate: AgencyAuthenticator;
   gatewayDid: string;
+  /** The replay store answers (Redis when configured). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function connectAuthenticator(options: {
   return {
     gatewayDid,
     authenticate: createAgencyAuthenticator({ gatewayDid, resolver, versions, replay }),
+    ready: () => replay.ping(),
     async close() {
       resolver.close();
       versions.close();

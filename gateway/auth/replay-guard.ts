@@ -10,6 +10,8 @@ import { GovshareError } from '../../platform/errors.ts';
 export interface ReplayGuard {
   /** True when this is the first use of `jti`; false when it was used before. */
   claim(jti: string, expiresAtMs: number): Promise<boolean>;
+  /** Resolves when the store answers (for /ready). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export function memoryReplayGuard(maxEntries = 1_000_000): ReplayGuard {
       used.set(jti, expiresAtMs);
       return true;
     },
+    async ping() {},
     async close() {
       used.clear();
     },
@@ -57,6 +60,9 @@ export function redisReplayGuard(url: string, prefix = 'govshare:jti:'): ReplayG
       } catch (error) {
         throw new ReplayCheckUnavailable(error);
       }
+    },
+    async ping() {
+      await withTimeout(client.ping(), 1_000);
     },
     async close() {
       // quit() waits for a connection that may never come back: only a ready client quits politely.

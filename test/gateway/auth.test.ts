@@ -138,6 +138,9 @@ describe('agency authentication', () => {
   it('fails closed (503) when the store of used token ids cannot answer, and still serves anonymous callers', async () => {
     expect(await ask(`Bearer ${await token()}`, redisDown.graphqlUrl)).toMatchObject({ status: 503, reason: 'REPLAY_CHECK_UNAVAILABLE' });
     expect((await ask(undefined, redisDown.graphqlUrl)).status).toBe(200);
+    const dead = redisReplayGuard(`redis://127.0.0.1:${await freePort()}`);
+    await expect(dead.ping()).rejects.toThrow();
+    await dead.close();
   });
 
   it('shares used token ids across gateways through Redis', async () => {
@@ -147,6 +150,7 @@ describe('agency authentication', () => {
     try {
       expect(await a.claim(jti, Date.now() + 60_000)).toBe(true);
       expect(await b.claim(jti, Date.now() + 60_000)).toBe(false);
+      await a.ping();
     } finally {
       await a.close();
       await b.close();
