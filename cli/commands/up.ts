@@ -5,6 +5,7 @@ import { DEPARTMENTS, DEFAULT_PORTS, loadConfig, type Config } from '../../platf
 import { createLogger } from '../../platform/log.ts';
 import { createProgress } from '../../platform/progress.ts';
 import { supervise } from '../../platform/supervisor.ts';
+import { DEMO_AGENCIES } from '../../demo/agencies.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
 import { seedDemo } from '../../demo/seed.ts';
 
@@ -92,6 +93,9 @@ ${departments}
 
   demo citizens (${citizens} seeded; first ${sample.length}):
 ${sample.map((c) => `    ${c.name.padEnd(16)} ${c.did}`).join('\n')}
+
+  demo agencies: ${Object.keys(DEMO_AGENCIES).join(', ')}
+    a bearer token: npx govshare agency token civil-affairs   (DIDs: npx govshare agency list)
 
   try:
     curl -s ${gateway}/graphql -H 'content-type: application/json' \\
