@@ -105,7 +105,7 @@ async function measureAppend(dataDir: string, leaves: number, sha: number): Prom
         unit: 'leaves/s',
         baseline: Math.round(sha),
         ratio: round(perSecond / sha, 3),
-        note: `${integrated} committed outbox rows integrated into the department's tree in PGlite: leaf and node hashing, every new node, the leaf indexes and the head persisted, 10,000 leaves per transaction (the records' own writes are not counted). Baseline: raw SHA-256 of 32-byte inputs in this process. Goal 100,000+ leaves/s.`,
+        note: `${integrated} committed outbox rows integrated into the department's tree in PGlite: pending marks taken, leaf and node hashing, every new node persisted (appended to its 256-node tile), the batch's leaf assignment and the head persisted, 10,000 leaves per transaction (the records' own writes, with their pending marks, are not counted). Baseline: raw SHA-256 of 32-byte inputs in this process. Goal 100,000+ leaves/s.`,
       },
     };
   } finally {

@@ -1,12 +1,13 @@
 import type { Queryable } from '../../store/database.ts';
 import type { AnchorClient } from '../ledger/anchor-client.ts';
 import { logIdFor } from '../ledger/anchor-client.ts';
-import { MerkleTree, bytesEqual, leafHash, verifyConsistency } from '../merkle.ts';
+import { HASH_SIZE, MerkleTree, bytesEqual, leafHash, verifyConsistency } from '../merkle.ts';
+import { TILE_NODES } from './tiles.ts';
 
 export interface LogFinding {
   /**
    * LEAF_ALTERED: a record's logged digest no longer matches the leaf the tree was built from.
-   * LEAF_GAP: leaf indexes are not contiguous (a log row was removed).
+   * LEAF_GAP: leaf indexes are not contiguous, or a leaf's log entry is gone (a log row was removed).
    * ROOT_MISMATCH: the leaves do not give the root anchored on the ledger for that size.
    * NOT_CONSISTENT: the consistency proof between two successive anchored checkpoints fails.
    * LOG_TRUNCATED: the ledger holds a checkpoint larger than the log.
@@ -27,6 +28,50 @@ export interface LogAuditResult {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** Leaves per page of the rebuild (batches hold at most 10,000 each). */
+const PAGE_LEAVES = 50_000;
+
+/** Which of `seqs` still have their record_log row. */
+async function existingSeqs(db: Queryable, seqs: number[]): Promise<Set<number>> {
+  const rows = await db.query<{ seq: number }>('SELECT seq FROM record_log WHERE seq = ANY($1::bigint[])', [seqs]);
+  return new Set(rows.map((r) => Number(r.seq)));
+}
+
+/** The stored leaf hashes (level-0 tiles), read forward a page of tiles at a time. */
+class StoredLeaves {
+  readonly #db: Queryable;
+  #firstTile = 0;
+  #tiles: Uint8Array[] = [];
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  /** Leaves [start, start + count), undefined where none is stored. */
+  async range(start: number, count: number): Promise<(Uint8Array | undefined)[]> {
+    const firstTile = Math.floor(start / TILE_NODES);
+    const lastTile = Math.floor((start + count - 1) / TILE_NODES);
+    if (firstTile < this.#firstTile || lastTile >= this.#firstTile + this.#tiles.length) {
+      const upTo = Math.max(lastTile, firstTile + Math.ceil(PAGE_LEAVES / TILE_NODES));
+      // Hex text: PGlite decodes a bytea value several times slower.
+      const rows = await this.#db.query<{ tile: number; hashes: string }>(
+        "SELECT tile, encode(hashes, 'hex') AS hashes FROM merkle_tiles WHERE level = 0 AND tile BETWEEN $1 AND $2 ORDER BY tile",
+        [firstTile, upTo],
+      );
+      this.#firstTile = firstTile;
+      this.#tiles = new Array(upTo - firstTile + 1).fill(new Uint8Array(0));
+      for (const row of rows) this.#tiles[Number(row.tile) - firstTile] = Buffer.from(row.hashes, 'hex');
+    }
+    const out: (Uint8Array | undefined)[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const index = start + i;
+      const tile = this.#tiles[Math.floor(index / TILE_NODES) - this.#firstTile]!;
+      const offset = (index % TILE_NODES) * HASH_SIZE;
+      out[i] = tile.length >= offset + HASH_SIZE ? tile.subarray(offset, offset + HASH_SIZE) : undefined;
+    }
+    return out;
+  }
+}
+
 /**
  * The second half of `govshare audit`: the log itself against the ledger.
  * Rebuilds the tree from the logged digests (RFC 9162 §2.1.1), checks every
@@ -38,31 +83,56 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 export async function auditLog(db: Queryable, logName: string, anchor: AnchorClient, onProgress?: (leaves: number) => void): Promise<LogAuditResult> {
   const findings: LogFinding[] = [];
   const tree = new MerkleTree();
-  const PAGE = 20_000;
+  const leaves = new StoredLeaves(db);
   let expected = 0;
   for (;;) {
-    const rows = await db.query<{ leaf_index: number; record_table: string; record_id: string; digest: Uint8Array; stored: Uint8Array | null }>(
-      `SELECT l.leaf_index, l.record_table, l.record_id, l.digest, n.hash AS stored
-         FROM record_log l LEFT JOIN merkle_nodes n ON n.level = 0 AND n.idx = l.leaf_index
-        WHERE l.leaf_index >= $1 ORDER BY l.leaf_index LIMIT ${PAGE}`,
-      [expected],
+    // The batches that assigned leaves [expected, expected + PAGE_LEAVES), each with the
+    // digests of its seqs in leaf order (zero bytes standing in for a log row that is gone).
+    const batches = await db.query<{ first_leaf: number; seqs: string; digests: string; found: number }>(
+      `SELECT b.first_leaf, array_to_string(b.seqs, ',') AS seqs, encode(d.digests, 'hex') AS digests, d.found
+         FROM log_batches b CROSS JOIN LATERAL (
+           SELECT string_agg(coalesce(l.digest, '\\x${'00'.repeat(HASH_SIZE)}'::bytea), ''::bytea ORDER BY u.ord) AS digests, count(l.seq)::int8 AS found
+             FROM unnest(b.seqs) WITH ORDINALITY AS u(seq, ord) LEFT JOIN record_log l ON l.seq = u.seq) d
+        WHERE b.first_leaf >= $1 AND b.first_leaf < $2 ORDER BY b.first_leaf`,
+      [expected, expected + PAGE_LEAVES],
     );
-    if (rows.length === 0) break;
-    const leaves: Uint8Array[] = [];
-    for (const row of rows) {
-      if (row.leaf_index !== expected) {
-        findings.push({ problem: 'LEAF_GAP', detail: `leaves ${expected}..${row.leaf_index - 1} are missing from the log`, treeSize: expected });
-        // Keep going from what exists: the roots below will not match and say so.
-        expected = row.leaf_index;
-      }
-      const leaf = leafHash(row.digest);
-      if (row.stored && !bytesEqual(leaf, row.stored)) {
-        findings.push({ problem: 'LEAF_ALTERED', detail: `the logged digest of leaf ${row.leaf_index} changed after it was integrated`, table: row.record_table, id: row.record_id });
-      }
-      leaves.push(row.stored ?? leaf);
-      expected++;
+    if (batches.length === 0) {
+      // Done, unless batch rows were removed over a whole page: carry on from the next one.
+      const [next] = await db.query<{ first_leaf: number | null }>('SELECT min(first_leaf) AS first_leaf FROM log_batches WHERE first_leaf >= $1', [expected]);
+      if (next?.first_leaf == null) break;
+      findings.push({ problem: 'LEAF_GAP', detail: `leaves ${expected}..${next.first_leaf - 1} are missing from the log`, treeSize: expected });
+      expected = next.first_leaf;
+      continue;
     }
-    tree.appendLeaves(leaves);
+    for (const batch of batches) {
+      if (batch.first_leaf !== expected) {
+        findings.push({ problem: 'LEAF_GAP', detail: `leaves ${expected}..${batch.first_leaf - 1} are missing from the log`, treeSize: expected });
+        // Keep going from what exists: the roots below will not match and say so.
+        expected = batch.first_leaf;
+      }
+      const seqs = batch.seqs.split(',').map(Number);
+      const digests = Buffer.from(batch.digests, 'hex');
+      const present = Number(batch.found) === seqs.length ? undefined : await existingSeqs(db, seqs);
+      const stored = await leaves.range(expected, seqs.length);
+      const batchLeaves: Uint8Array[] = [];
+      for (let i = 0; i < seqs.length; i++) {
+        const leafIndex = expected + i;
+        const storedLeaf = stored[i];
+        if (present && !present.has(seqs[i]!)) {
+          findings.push({ problem: 'LEAF_GAP', detail: `the log entry of leaf ${leafIndex} (seq ${seqs[i]}) is missing from the log`, treeSize: leafIndex });
+          if (storedLeaf) batchLeaves.push(storedLeaf);
+          continue;
+        }
+        const leaf = leafHash(digests.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+        if (storedLeaf && !bytesEqual(leaf, storedLeaf)) {
+          const [entry] = await db.query<{ record_table: string; record_id: string }>('SELECT record_table, record_id FROM record_log WHERE seq = $1', [seqs[i]]);
+          findings.push({ problem: 'LEAF_ALTERED', detail: `the logged digest of leaf ${leafIndex} changed after it was integrated`, table: entry?.record_table, id: entry?.record_id });
+        }
+        batchLeaves.push(storedLeaf ?? leaf);
+      }
+      tree.appendLeaves(batchLeaves);
+      expected += seqs.length;
+    }
     onProgress?.(tree.size);
   }
 

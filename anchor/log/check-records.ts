@@ -19,6 +19,9 @@ export interface RecordCheckResult {
 }
 
 const PAGE = 5_000;
+/** Column aliases for the joined log entry; no record table has columns of these names. */
+const SALT = '__govshare_log_salt';
+const DIGEST = '__govshare_log_digest';
 
 /**
  * Re-hashes every row of `tables` and compares it with the latest log entry
@@ -34,35 +37,37 @@ export async function checkRecords(
   let checked = 0;
   for (const table of tables) {
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
-    const seen = new Set<string>();
+    // Each page of rows comes with the latest log entry of each row, in one query (one index
+    // probe per row inside the database instead of a second round of rows); salt and digest
+    // as hex text, which PGlite hands back several times faster than bytea.
+    const pageQuery = (where: string) =>
+      `SELECT t.*, encode(e.salt, 'hex') AS ${SALT}, encode(e.digest, 'hex') AS ${DIGEST} FROM ${table} t
+         LEFT JOIN LATERAL (SELECT salt, digest FROM record_log WHERE record_table = $1 AND record_id = t.id::text ORDER BY seq DESC LIMIT 1) e ON true
+        ${where} ORDER BY t.id LIMIT ${PAGE}`;
     let after: unknown;
     for (;;) {
       // Keyset pages on the primary key (its own type: uuid, bigint...), so each page is one index range scan.
       const rows = await db.query<Record<string, unknown> & { id: unknown }>(
-        after === undefined ? `SELECT * FROM ${table} ORDER BY id LIMIT ${PAGE}` : `SELECT * FROM ${table} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`,
-        after === undefined ? [] : [after],
+        after === undefined ? pageQuery('') : pageQuery('WHERE t.id > $2'),
+        after === undefined ? [table] : [table, after],
       );
       if (rows.length === 0) break;
-      const ids = rows.map((r) => String(r.id));
-      const logged = await db.query<{ record_id: string; salt: Uint8Array; digest: Uint8Array }>(
-        `SELECT DISTINCT ON (record_id) record_id, salt, digest FROM record_log
-          WHERE record_table = $1 AND record_id = ANY($2::text[]) ORDER BY record_id, seq DESC`,
-        [table, ids],
-      );
-      const latest = new Map(logged.map((l) => [l.record_id, l]));
-      for (const row of rows) {
+      for (const joined of rows) {
+        const { [SALT]: salt, [DIGEST]: digest, ...row } = joined as Record<string, unknown> & { id: unknown };
         const id = String(row.id);
-        seen.add(id);
-        const entry = latest.get(id);
-        if (!entry) findings.push({ table, id, problem: 'INSERTED' });
-        else if (!recordDigest(table, row, entry.salt).equals(Buffer.from(entry.digest))) findings.push({ table, id, problem: 'ALTERED' });
+        if (salt == null || digest == null) findings.push({ table, id, problem: 'INSERTED' });
+        else if (recordDigest(table, row, Buffer.from(salt as string, 'hex')).toString('hex') !== digest) findings.push({ table, id, problem: 'ALTERED' });
       }
       checked += rows.length;
       onProgress?.(checked);
       after = rows[rows.length - 1]!.id;
     }
-    const everLogged = await db.query<{ record_id: string }>('SELECT DISTINCT record_id FROM record_log WHERE record_table = $1', [table]);
-    for (const { record_id } of everLogged) if (!seen.has(record_id)) findings.push({ table, id: record_id, problem: 'DELETED' });
+    // Logged records whose row is gone, found by the database (no id list comes back to compare).
+    const deleted = await db.query<{ record_id: string }>(
+      `SELECT record_id FROM (SELECT DISTINCT record_id FROM record_log WHERE record_table = $1 EXCEPT SELECT id::text FROM ${table}) gone ORDER BY record_id`,
+      [table],
+    );
+    for (const { record_id } of deleted) findings.push({ table, id: record_id, problem: 'DELETED' });
   }
   return { checked, findings };
 }

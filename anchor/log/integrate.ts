@@ -1,6 +1,12 @@
 import type { Database } from '../../store/database.ts';
-import { appendToFrontier, frontierRoot, leafHash } from '../merkle.ts';
+import crypto from 'node:crypto';
+import { HASH_SIZE, appendToFrontier, frontierRoot } from '../merkle.ts';
 import { readHead } from './state.ts';
+import { TileWriter } from './tiles.ts';
+
+/** One-shot SHA-256 (Node >= 20.12), createHash before that. */
+const sha256: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
 
 export interface IntegrationResult {
   /** Leaves added by this call. */
@@ -11,40 +17,57 @@ export interface IntegrationResult {
 
 /**
  * Moves committed outbox rows into the Merkle tree: each pending record_log
- * row becomes the next leaf (leaf data = its digest, RFC 9162 §2.1.1 leaf
- * hash), the new complete-subtree nodes are stored, and the head advances —
- * all in one short transaction that holds the head's row lock, so two
- * integrators (two instances on one PostgreSQL schema) never interleave.
- * Hashing happens inside the transaction but is CPU only (no I/O awaited).
+ * row (named in log_pending) becomes the next leaf (leaf data = its digest,
+ * RFC 9162 §2.1.1 leaf hash), the new complete-subtree nodes are appended to
+ * their tiles, the batch's leaf assignment is stored as one log_batches row
+ * and the head advances — all in one short transaction that holds the head's
+ * row lock, so two integrators (two instances on one PostgreSQL schema) never
+ * interleave. Hashing happens inside the transaction but is CPU only (no I/O
+ * awaited). A row that commits late with a lower seq than integrated ones is
+ * still in log_pending: it becomes a later leaf, never skipped.
  */
 export async function integratePending(db: Database, maxLeaves = 10_000): Promise<IntegrationResult> {
+  if (!Number.isSafeInteger(maxLeaves) || maxLeaves < 1) throw new RangeError(`maxLeaves must be a positive integer, got ${maxLeaves}`);
   return db.transaction(async (tx) => {
     const head = await readHead(tx, true);
-    const pending = await tx.query<{ seq: number; digest: Uint8Array }>(
-      'SELECT seq, digest FROM record_log WHERE leaf_index IS NULL ORDER BY seq LIMIT $1',
+    // The oldest pending marks, up to maxLeaves, taken as a range of seqs; one row back: seqs
+    // as text and digests concatenated as hex (PGlite charges by row and by bytea value).
+    // A mark committed after this statement's snapshot is not taken, whatever its seq.
+    const [taken] = await tx.query<{ n: number; seqs: string | null; digests: string | null }>(
+      `WITH taken AS (
+         DELETE FROM log_pending
+          WHERE seq <= coalesce((SELECT seq FROM log_pending ORDER BY seq OFFSET $1 - 1 LIMIT 1), 9223372036854775807)
+         RETURNING seq
+       )
+       SELECT count(*)::int8 AS n, array_to_string(array_agg(l.seq ORDER BY l.seq), ',') AS seqs,
+              encode(string_agg(l.digest, ''::bytea ORDER BY l.seq), 'hex') AS digests
+         FROM taken JOIN record_log l ON l.seq = taken.seq`,
       [maxLeaves],
     );
-    if (pending.length === 0) return { integrated: 0, size: head.frontier.size, root: head.root };
+    const count = Number(taken?.n ?? 0);
+    if (count === 0 || !taken?.seqs || !taken.digests) return { integrated: 0, size: head.frontier.size, root: head.root };
+    const seqs = taken.seqs.split(',').map(Number);
+    const digests = Buffer.from(taken.digests, 'hex');
+    if (seqs.length !== count || digests.length !== count * HASH_SIZE) throw new Error('pending log entries came back malformed');
 
-    const levels: number[] = [];
-    const indexes: number[] = [];
-    const hashes: Buffer[] = [];
-    const next = appendToFrontier(
-      head.frontier,
-      pending.map((p) => leafHash(p.digest)),
-      (level, index, hash) => {
-        levels.push(level);
-        indexes.push(index);
-        hashes.push(Buffer.from(hash));
-      },
-    );
+    const leaves = new Array<Uint8Array>(count);
+    // RFC 9162 leaf hashes, SHA-256(0x00 || digest), through one reused input buffer.
+    const input = Buffer.alloc(1 + HASH_SIZE);
+    for (let i = 0; i < count; i++) {
+      digests.copy(input, 1, i * HASH_SIZE, (i + 1) * HASH_SIZE);
+      leaves[i] = new Uint8Array(sha256(input));
+    }
+    const tiles = new TileWriter();
+    const next = appendToFrontier(head.frontier, leaves, (level, index, hash) => tiles.put(level, index, hash));
     const root = frontierRoot(next);
-    await tx.query('INSERT INTO merkle_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [levels, indexes, hashes]);
-    await tx.query(
-      'UPDATE record_log l SET leaf_index = u.leaf FROM unnest($1::bigint[], $2::bigint[]) AS u(seq, leaf) WHERE l.seq = u.seq',
-      [pending.map((p) => p.seq), pending.map((_, i) => head.frontier.size + i)],
-    );
+    await tiles.write(tx);
+    await tx.query('INSERT INTO log_batches (first_leaf, seqs, seq_span) VALUES ($1, $2::bigint[], int8range($3, $4, \'[]\'))', [
+      head.frontier.size,
+      `{${taken.seqs}}`,
+      seqs[0],
+      seqs[count - 1],
+    ]);
     await tx.query('UPDATE merkle_state SET size = $1, root = $2, frontier = $3', [next.size, Buffer.from(root), next.hashes.map((h) => Buffer.from(h))]);
-    return { integrated: pending.length, size: next.size, root };
+    return { integrated: count, size: next.size, root };
   });
 }

@@ -119,7 +119,7 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
     async status() {
       const [head, anchored] = await Promise.all([readHead(db), latestAnchoredCheckpoint(db)]);
       const anchoredSize = anchored?.treeSize ?? 0;
-      const pending = await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM record_log WHERE leaf_index IS NULL');
+      const pending = await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM log_pending');
       const backlog = head.frontier.size - anchoredSize + (pending[0]?.n ?? 0);
       return {
         logId,

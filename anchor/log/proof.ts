@@ -31,9 +31,12 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  */
 export async function loadRecordProofs(db: Queryable, records: readonly { table: string; id: string }[]): Promise<(RecordProof | null)[]> {
   const entries = await db.query<{ record_table: string; record_id: string; salt: Uint8Array; digest: Uint8Array; leaf_index: number | null }>(
-    `SELECT DISTINCT ON (l.record_table, l.record_id) l.record_table, l.record_id, l.salt, l.digest, l.leaf_index
-       FROM record_log l JOIN unnest($1::text[], $2::text[]) AS w(t, id) ON l.record_table = w.t AND l.record_id = w.id
-      ORDER BY l.record_table, l.record_id, l.seq DESC`,
+    // The latest entry of each record, and its leaf: first_leaf + its position in the batch that integrated it.
+    `SELECT e.record_table, e.record_id, e.salt, e.digest,
+            (SELECT b.first_leaf + array_position(b.seqs, e.seq) - 1 FROM log_batches b WHERE b.seq_span @> e.seq AND e.seq = ANY(b.seqs)) AS leaf_index
+       FROM (SELECT DISTINCT ON (l.record_table, l.record_id) l.record_table, l.record_id, l.salt, l.digest, l.seq
+               FROM record_log l JOIN unnest($1::text[], $2::text[]) AS w(t, id) ON l.record_table = w.t AND l.record_id = w.id
+              ORDER BY l.record_table, l.record_id, l.seq DESC) e`,
     [records.map((r) => r.table), records.map((r) => r.id)],
   );
   const byKey = new Map(entries.map((e) => [`${e.record_table}\u0000${e.record_id}`, e]));

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../store/database.ts';
 import type { Frontier } from '../merkle.ts';
+import { readTileNodes } from './tiles.ts';
 
 /** The persisted head of a department's log (table merkle_state). */
 export interface LogHead {
@@ -54,14 +55,7 @@ export async function latestAnchoredCheckpoint(db: Queryable): Promise<AnchoredC
   };
 }
 
-/** Fetches the stored nodes a plan names, in one query. */
+/** Fetches the stored nodes a plan names, in one query (from their tiles). */
 export async function readNodes(db: Queryable, ids: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
-  const found = new Map<string, Uint8Array>();
-  if (ids.length === 0) return found;
-  const rows = await db.query<{ level: number; idx: number; hash: Uint8Array }>(
-    'SELECT n.level, n.idx, n.hash FROM merkle_nodes n JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx',
-    [ids.map((n) => n.level), ids.map((n) => n.index)],
-  );
-  for (const row of rows) found.set(`${row.level}:${row.idx}`, new Uint8Array(row.hash));
-  return found;
+  return readTileNodes(db, ids);
 }
