@@ -11,6 +11,7 @@ import { composeSupergraph, fetchSubgraphSdl } from './compose.ts';
 import type { GatewayContext } from './context.ts';
 import { authenticateRequest } from './auth/authenticate-request.ts';
 import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
+import { DEFAULT_LIMITS, limitRules, type OperationLimits } from './limits/operation-limits.ts';
 import { maskError } from './mask-errors.ts';
 import { answerReady, httpDependency, ledgerDependency, type Dependency } from './ready.ts';
 import { DepartmentDataSource } from './subgraph-client/data-source.ts';
@@ -37,6 +38,7 @@ export interface StartGatewayOptions {
   authenticator?: () => AgencyAuthenticator | undefined;
   /** More dependencies /ready checks (e.g. Redis). */
   readiness?: Dependency[];
+  limits?: OperationLimits;
 }
 
 export interface GatewayServer extends RunningServer {
@@ -104,6 +106,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     __exposeQueryPlanExperimental: false,
   });
 
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const graphql = new ApolloServer<GatewayContext>({
     gateway,
     formatError: maskError,
@@ -111,6 +114,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     introspection: options.development ?? false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Hostile shapes are refused before planning: depth, aliases, root fields, directives, tokens.
+    validationRules: limitRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
     plugins: options.development ? [] : [ApolloServerPluginLandingPageDisabled()],
   });
   await graphql.start();
