@@ -36,7 +36,7 @@ export interface Department<Store> {
 }
 
 /** SDL every department's schema gets appended: the types it shares with all the others. */
-const SHARED_SDL = [fileURLToPath(new URL('./access.graphql', import.meta.url)), fileURLToPath(new URL('./record-proof.graphql', import.meta.url))];
+const SHARED_SDL = ['./access.graphql', './common.graphql', './record-proof.graphql'].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
 /** A department's subgraph SDL: its schema.graphql plus the shared kit types. */
 export function schemaSdl(department: Pick<Department<unknown>, 'schemaPath'>): string {
