@@ -17,7 +17,7 @@ import { integratePending } from '../anchor/log/integrate.ts';
 import { startLogWorker } from '../anchor/log/log-worker.ts';
 import { openLogDatabase } from '../anchor/log/open-log-database.ts';
 import { newSalt, recordDigest } from '../anchor/log/record-digest.ts';
-import { MerkleTree, leafHash, verifyInclusion } from '../anchor/merkle.ts';
+import { MerkleTree, verifyInclusion } from '../anchor/merkle.ts';
 import { createLogger } from '../platform/log.ts';
 import type { Queryable } from '../store/database.ts';
 import { finance } from '../subgraphs/finance/index.ts';

@@ -58,6 +58,8 @@ export interface Keystore {
   loadKey(name: string): Promise<Wallet>;
   /** Creates a key unless it exists; returns the key either way. Safe across processes. */
   ensureKey(name: string): Promise<Wallet>;
+  /** The address of a key, created if missing; decrypts nothing when it exists. */
+  ensureAddress(name: string): Promise<string>;
   /** ensureKey for each name; returns name → address. */
   ensureKeys(names: readonly string[]): Promise<Record<string, string>>;
 }
@@ -194,6 +196,10 @@ export function openKeystore(options: KeystoreOptions): Keystore {
     async ensureKey(name) {
       if (!keystore.has(name)) await create(name);
       return keystore.loadKey(name);
+    },
+    async ensureAddress(name) {
+      if (!keystore.has(name)) await create(name);
+      return keystore.address(name);
     },
     async ensureKeys(names) {
       // In parallel: scrypt runs on libuv's thread pool, so first start pays for one key, not four.

@@ -1,4 +1,5 @@
 import type { Config } from '../../platform/config.ts';
+import type { Logger } from '../../platform/log.ts';
 import { ConfigError, GovshareError } from '../../platform/errors.ts';
 import type { ContractName } from './artifacts.ts';
 import { deployedAddresses, readDeployment } from './deploy.ts';
@@ -47,5 +48,24 @@ export async function waitForLedger(options: LedgerEndpoint & { dataDir: string;
     }
   } finally {
     provider.destroy();
+  }
+}
+
+/**
+ * waitForLedger without a deadline, for components that serve meanwhile (a
+ * department records, a gateway serves anonymous callers): retries while the
+ * ledger is down or still deploying, logging `waiting` each round, and stops
+ * on any other error or when `signal` aborts.
+ */
+export async function waitForLedgerPatiently(options: LedgerEndpoint & { dataDir: string; logger: Logger; waiting: string; signal?: AbortSignal }): Promise<Record<ContractName, string>> {
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    try {
+      return await waitForLedger({ rpcUrl: options.rpcUrl, chainId: options.chainId, dataDir: options.dataDir, timeoutMs: 30_000 });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'LEDGER_UNAVAILABLE' && code !== 'CONTRACTS_NOT_DEPLOYED') throw error;
+      options.logger.warn({ rpcUrl: options.rpcUrl, code, attempt }, options.waiting);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { GovshareError } from '../../platform/errors.ts';
-import { createAnchorClient, logNameOf } from './anchor-client.ts';
+import { createAnchorClient, logNameOf, type AnchoredCheckpoint } from './anchor-client.ts';
 import { CONTRACT_NAMES, type ContractName } from './artifacts.ts';
 import { readDeployment } from './deploy.ts';
 import { assertChainId, createProvider, viaLedger, type LedgerEndpoint } from './rpc.ts';
@@ -17,16 +17,7 @@ export interface LedgerStatus {
   contracts: Record<ContractName, string | null>;
   /** Block each contract was deployed at (where a verifier may start looking). */
   deployedAt: Record<ContractName, number | null>;
-  checkpoints: {
-    logId: string;
-    logName: string | null;
-    index: number;
-    treeSize: number;
-    root: string;
-    member: string;
-    blockNumber: number;
-    blockTimestamp: number;
-  }[];
+  checkpoints: (AnchoredCheckpoint & { logName: string | null })[];
   error?: { code: string; message: string };
 }
 

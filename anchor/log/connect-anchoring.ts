@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/log.ts';
 import { openKeystore, keystorePassphrase } from '../keys/keystore.ts';
 import { createAnchorClient } from '../ledger/anchor-client.ts';
 import { didForAddress } from '../ledger/did.ts';
-import { ledgerEndpoint, waitForLedger } from '../ledger/endpoint.ts';
+import { ledgerEndpoint, waitForLedgerPatiently } from '../ledger/endpoint.ts';
 import type { Anchoring } from './log-worker.ts';
 
 /**
@@ -23,18 +23,13 @@ export async function connectAnchoring(options: {
   signal?: AbortSignal;
 }): Promise<Anchoring> {
   const endpoint = ledgerEndpoint(options.config);
-  let contracts;
-  for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    try {
-      contracts = await waitForLedger({ ...endpoint, dataDir: options.config.dataDir, timeoutMs: 30_000 });
-      break;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'LEDGER_UNAVAILABLE' && code !== 'CONTRACTS_NOT_DEPLOYED') throw error;
-      options.logger.warn({ rpcUrl: endpoint.rpcUrl, code, attempt }, 'waiting for the ledger; records are logged and will be anchored once it answers');
-    }
-  }
+  const contracts = await waitForLedgerPatiently({
+    ...endpoint,
+    dataDir: options.config.dataDir,
+    logger: options.logger,
+    waiting: 'waiting for the ledger; records are logged and will be anchored once it answers',
+    ...(options.signal && { signal: options.signal }),
+  });
   const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
   const wallet = await keystore.loadKey(options.keyName);
   return {

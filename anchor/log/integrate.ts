@@ -26,7 +26,10 @@ export interface IntegrationResult {
  * awaited). A row that commits late with a lower seq than integrated ones is
  * still in log_pending: it becomes a later leaf, never skipped.
  */
-export async function integratePending(db: Database, maxLeaves = 10_000): Promise<IntegrationResult> {
+/** Leaves integrated per transaction at most: one short transaction, however large the backlog. */
+export const INTEGRATION_BATCH = 10_000;
+
+export async function integratePending(db: Database, maxLeaves = INTEGRATION_BATCH): Promise<IntegrationResult> {
   if (!Number.isSafeInteger(maxLeaves) || maxLeaves < 1) throw new RangeError(`maxLeaves must be a positive integer, got ${maxLeaves}`);
   return db.transaction(async (tx) => {
     const head = await readHead(tx, true);

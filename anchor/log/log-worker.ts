@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { AnchorClient } from '../ledger/anchor-client.ts';
 import { logIdFor } from '../ledger/anchor-client.ts';
 import { signCheckpoint } from './checkpoint-signature.ts';
-import { integratePending } from './integrate.ts';
+import { INTEGRATION_BATCH, integratePending } from './integrate.ts';
 import { latestAnchoredCheckpoint, readHead } from './state.ts';
 
 export interface Anchoring {
@@ -99,7 +99,7 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
   async function round(force = false): Promise<void> {
     let result;
     do result = await integratePending(db);
-    while (result.integrated === 10_000);
+    while (result.integrated === INTEGRATION_BATCH);
     await anchorHead(force);
   }
 

@@ -16,7 +16,7 @@ export async function agencyTokenCommand(agency: string, options: { purpose?: st
   const { chainId } = ledgerEndpoint(config);
   const keystore = openKeystore({ dataDir: config.dataDir, passphrase: keystorePassphrase(process.env) });
   const key = await keystore.ensureKey(agencyKeyName(agency));
-  const gateway = keystore.has(GATEWAY_KEY) ? keystore.address(GATEWAY_KEY) : (await keystore.ensureKey(GATEWAY_KEY)).address;
+  const gateway = await keystore.ensureAddress(GATEWAY_KEY);
   const token = await createAgencyToken({
     agencyDid: didForAddress(key.address, chainId),
     privateKey: key.privateKey,
@@ -33,7 +33,7 @@ export async function agencyListCommand(): Promise<void> {
   const { chainId } = ledgerEndpoint(config);
   const keystore = openKeystore({ dataDir: config.dataDir, passphrase: keystorePassphrase(process.env) });
   for (const [name, agency] of Object.entries(DEMO_AGENCIES)) {
-    const key = keystore.has(agencyKeyName(name)) ? keystore.address(agencyKeyName(name)) : (await keystore.ensureKey(agencyKeyName(name))).address;
+    const key = await keystore.ensureAddress(agencyKeyName(name));
     process.stdout.write(`${name.padEnd(16)} ${didForAddress(key, chainId)}  ${agency.title} (purpose ${agency.purpose})\n`);
   }
 }

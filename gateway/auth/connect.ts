@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/log.ts';
 import { openKeystore, keystorePassphrase } from '../../anchor/keys/keystore.ts';
 import { createDidResolver, didForAddress } from '../../anchor/ledger/did.ts';
 import { createDidVersionReader } from '../../anchor/ledger/did-version.ts';
-import { ledgerEndpoint, waitForLedger } from '../../anchor/ledger/endpoint.ts';
+import { ledgerEndpoint, waitForLedgerPatiently } from '../../anchor/ledger/endpoint.ts';
 import { createAgencyAuthenticator, type AgencyAuthenticator } from './authenticate-agency.ts';
 import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './replay-guard.ts';
 
@@ -32,20 +32,15 @@ export async function connectAuthenticator(options: {
   passphrase?: string;
 }): Promise<ConnectedAuthenticator> {
   const endpoint = ledgerEndpoint(options.config);
-  let contracts;
-  for (;;) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    try {
-      contracts = await waitForLedger({ ...endpoint, dataDir: options.config.dataDir, timeoutMs: 30_000 });
-      break;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'LEDGER_UNAVAILABLE' && code !== 'CONTRACTS_NOT_DEPLOYED') throw error;
-      options.logger.warn({ code }, 'waiting for the ledger; agency tokens are refused with 503 until it answers');
-    }
-  }
+  const contracts = await waitForLedgerPatiently({
+    ...endpoint,
+    dataDir: options.config.dataDir,
+    logger: options.logger,
+    waiting: 'waiting for the ledger; agency tokens are refused with 503 until it answers',
+    ...(options.signal && { signal: options.signal }),
+  });
   const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
-  const gatewayDid = didForAddress(keystore.has(GATEWAY_KEY) ? keystore.address(GATEWAY_KEY) : (await keystore.ensureKey(GATEWAY_KEY)).address, endpoint.chainId);
+  const gatewayDid = didForAddress(await keystore.ensureAddress(GATEWAY_KEY), endpoint.chainId);
   const resolver = createDidResolver({ ...endpoint, registry: contracts.EthereumDIDRegistry });
   const versions = createDidVersionReader({ ...endpoint, registry: contracts.EthereumDIDRegistry });
   let replay: ReplayGuard;

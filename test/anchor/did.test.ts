@@ -9,7 +9,6 @@ import {
   identityOwner,
   networkName,
   rotateKey,
-  VERIKEY_ATTRIBUTE,
   type DidResolver,
 } from '../../anchor/ledger/did.ts';
 import { ensureFunded } from '../../anchor/ledger/funding.ts';

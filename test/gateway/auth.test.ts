@@ -100,10 +100,9 @@ describe('agency authentication', () => {
   });
 
   it('refuses alg none, a wrong audience, an expired or too long-lived token, a missing purpose', async () => {
-    const [header, payload] = (await token()).split('.');
+    const payload = (await token()).split('.')[1];
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     expect(await ask(`Bearer ${none}`)).toMatchObject({ status: 401, reason: 'ALGORITHM_NOT_ALLOWED' });
-    void header;
     expect(await ask(`Bearer ${await token({ aud: didForAddress(Wallet.createRandom().address, 1337) })}`)).toMatchObject({ status: 401, reason: 'AUDIENCE_MISMATCH' });
     expect(await ask(`Bearer ${await token({ now: new Date(Date.now() - 10 * 60_000) })}`)).toMatchObject({ status: 401, reason: 'EXPIRED' });
     expect(await ask(`Bearer ${await token({ lifetimeSeconds: 3600 })}`)).toMatchObject({ status: 401, reason: 'LIFETIME_TOO_LONG' });
