@@ -37,6 +37,12 @@ export interface Config {
   /** ...or as soon as this many leaves wait (GOVSHARE_CHECKPOINT_LEAVES). */
   checkpointLeaves: number;
   development: boolean;
+  /**
+   * The gateway's public base URL (GOVSHARE_PUBLIC_URL, no trailing slash; default
+   * http://127.0.0.1:<GATEWAY_PORT>): credentials name their status lists under it
+   * (`<publicUrl>/status/<department>/<list>`), so it must be where verifiers reach the gateway.
+   */
+  publicUrl: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,7 +56,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     development: env.NODE_ENV === 'development',
     checkpointSeconds: positive(env, 'GOVSHARE_CHECKPOINT_SECONDS') ?? 5,
     checkpointLeaves: positive(env, 'GOVSHARE_CHECKPOINT_LEAVES') ?? 1_000,
+    publicUrl: '',
   };
+  config.publicUrl = env.GOVSHARE_PUBLIC_URL
+    ? url(env, 'GOVSHARE_PUBLIC_URL', ['http:', 'https:']).replace(/\/+$/, '')
+    : `http://127.0.0.1:${config.gatewayPort}`;
   if (env.GOVSHARE_DB_URL) config.dbUrl = url(env, 'GOVSHARE_DB_URL', ['postgres:', 'postgresql:']);
   if (env.GOVSHARE_DB_SCHEMA_PREFIX) {
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(env.GOVSHARE_DB_SCHEMA_PREFIX)) {

@@ -22,7 +22,10 @@ export interface HttpServerOptions<Context extends BaseContext> {
   /** The GraphQL server answering POST/GET at `/graphql`. */
   graphql: ApolloServer<Context>;
   context: (info: RequestInfo) => Promise<Context>;
-  /** Extra routes keyed by "METHOD /path" (e.g. "GET /health"). */
+  /**
+   * Extra routes keyed by "METHOD /path" (e.g. "GET /health"), or by a prefix ending in "/*"
+   * ("GET /status/*" answers GET /status/anything; the longest matching prefix wins).
+   */
   routes?: Record<string, RouteHandler>;
   bodyLimit?: number;
   /** Called after every request, for metrics. */
@@ -44,6 +47,13 @@ export async function startHttpServer<Context extends BaseContext>(options: Http
   const { graphql, logger } = options;
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const routes = options.routes ?? {};
+  const prefixes = Object.keys(routes)
+    .filter((key) => key.endsWith('/*'))
+    .sort((a, b) => b.length - a.length);
+  const prefixRoute = (routeKey: string) => {
+    const key = prefixes.find((prefix) => routeKey.startsWith(prefix.slice(0, -1)) && routeKey.length > prefix.length - 1);
+    return key ? { key, handler: routes[key]! } : undefined;
+  };
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -53,7 +63,9 @@ export async function startHttpServer<Context extends BaseContext>(options: Http
     const url = new URL(req.url ?? '/', 'http://localhost');
     const routeKey = `${req.method} ${url.pathname}`;
     const info: RequestInfo = { requestId, req };
-    let route = url.pathname === '/graphql' ? '/graphql' : routes[routeKey] ? url.pathname : 'unknown';
+    const matched = routes[routeKey] ? { key: routeKey, handler: routes[routeKey] } : prefixRoute(routeKey);
+    // Metrics label: the route's own pattern, so /status/<id> does not mint one series per id.
+    let route = url.pathname === '/graphql' ? '/graphql' : matched ? matched.key.slice(matched.key.indexOf(' ') + 1) : 'unknown';
 
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -63,8 +75,7 @@ export async function startHttpServer<Context extends BaseContext>(options: Http
 
     const handle = async () => {
       if (url.pathname === '/graphql') return serveGraphQL(req, res, url, info);
-      const handler = routes[routeKey];
-      if (handler) return handler(req, res, info);
+      if (matched) return matched.handler(req, res, info);
       route = 'unknown';
       sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } });
     };
