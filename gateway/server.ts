@@ -9,6 +9,8 @@ import { sendJson, startHttpServer, type RunningServer } from '../platform/http/
 import { readClassification, type Classification } from './access/classification.ts';
 import { composeSupergraph, fetchSubgraphSdl } from './compose.ts';
 import type { GatewayContext } from './context.ts';
+import { credentialRoutes } from './credentials/credential-routes.ts';
+import { createDepartmentDirectory } from './credentials/department-directory.ts';
 import { authenticateRequest } from './auth/authenticate-request.ts';
 import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
 import { DEFAULT_LIMITS, limitRules, type OperationLimits } from './limits/operation-limits.ts';
@@ -124,6 +126,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const dependencies = Object.entries(options.subgraphs).map(([name, url]) => httpDependency(name, new URL('/ready', url).toString()));
   if (options.ledgerRpcUrl) dependencies.push(ledgerDependency(options.ledgerRpcUrl));
   dependencies.push(...(options.readiness ?? []));
+  const directory = createDepartmentDirectory(options.subgraphs, { logger });
   const http = await startHttpServer<GatewayContext>({
     port: options.port ?? DEFAULT_PORTS.gateway,
     logger,
@@ -143,6 +146,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
       },
+      ...credentialRoutes(directory),
     },
   });
   logger.info({ url: `${http.url}/graphql`, subgraphs: Object.keys(options.subgraphs) }, 'gateway listening');
