@@ -26,6 +26,12 @@ export interface Config {
   redisUrl?: string;
   ledgerRpcUrl?: string;
   ledgerChainId?: number;
+  /**
+   * LEDGER_CONTRACTS ("Name=0x…,Name=0x…"): where the consortium's contracts are on a ledger this
+   * host did not set up (another department's host, a gateway behind a load balancer). Unset: the
+   * addresses recorded in the data dir by the embedded ledger's deployment.
+   */
+  ledgerContracts?: Record<string, string>;
   gatewayPort: number;
   ledgerPort: number;
   /** Where the gateway finds each department; 'up' means start them locally. */
@@ -75,6 +81,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     if (!Number.isSafeInteger(id) || id <= 0) throw new ConfigError(`LEDGER_CHAIN_ID must be a positive integer, got "${env.LEDGER_CHAIN_ID}"`);
     config.ledgerChainId = id;
   }
+  if (env.LEDGER_CONTRACTS) config.ledgerContracts = contractList(env.LEDGER_CONTRACTS);
   const own = port(env, 'PORT');
   if (own !== undefined) config.port = own;
   return config;
@@ -122,6 +129,16 @@ function positive(env: Env, name: string): number | undefined {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return n;
+}
+
+function contractList(raw: string): Record<string, string> {
+  const contracts: Record<string, string> = {};
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z][A-Za-z0-9]*)=(0x[0-9a-fA-F]{40})$/.exec(part);
+    if (!match) throw new ConfigError(`LEDGER_CONTRACTS: expected Name=0x<40 hex digits>, got "${part}"`);
+    contracts[match[1]!] = match[2]!;
+  }
+  return contracts;
 }
 
 function url(env: Env, name: string, protocols: string[]): string {

@@ -9,6 +9,8 @@ import { GovshareError } from '../../platform/errors.ts';
 export interface LedgerEndpoint {
   rpcUrl: string;
   chainId: number;
+  /** Contract addresses given by configuration (LEDGER_CONTRACTS) instead of the data dir's deployment record. */
+  contracts?: Readonly<Record<string, string>>;
 }
 
 export interface ProviderOptions {

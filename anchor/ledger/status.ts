@@ -29,7 +29,8 @@ export interface LedgerStatusOptions extends LedgerEndpoint {
 export async function ledgerStatus(options: LedgerStatusOptions): Promise<LedgerStatus> {
   const endpoint: LedgerEndpoint = { rpcUrl: options.rpcUrl, chainId: options.chainId };
   const deployment = readDeployment(options.dataDir, options.chainId);
-  const contracts = Object.fromEntries(CONTRACT_NAMES.map((n) => [n, deployment?.contracts[n]?.address ?? null])) as Record<ContractName, string | null>;
+  // Configured addresses (LEDGER_CONTRACTS) win: this host may never have deployed anything.
+  const contracts = Object.fromEntries(CONTRACT_NAMES.map((n) => [n, options.contracts?.[n] ?? deployment?.contracts[n]?.address ?? null])) as Record<ContractName, string | null>;
   const deployedAt = Object.fromEntries(CONTRACT_NAMES.map((n) => [n, deployment?.contracts[n]?.blockNumber ?? null])) as Record<ContractName, number | null>;
   const status: LedgerStatus = { rpcUrl: options.rpcUrl, chainId: options.chainId, reachable: false, blockNumber: null, contracts, deployedAt, checkpoints: [] };
 

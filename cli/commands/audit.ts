@@ -9,8 +9,7 @@ import { checkRecords, type RecordFinding } from '../../anchor/log/check-records
 import { auditLog, type LogFinding } from '../../anchor/log/audit-log.ts';
 import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import { createAnchorClient } from '../../anchor/ledger/anchor-client.ts';
-import { deployedAddresses } from '../../anchor/ledger/deploy.ts';
-import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
+import { contractAddresses, ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 
 const departments = { education, finance, justice } as Record<(typeof DEPARTMENTS)[number], Department<unknown>>;
 
@@ -30,7 +29,7 @@ interface DepartmentReport {
 export async function auditCommand(options: { json?: boolean }): Promise<void> {
   const config = loadConfig();
   const endpoint = ledgerEndpoint(config);
-  const anchor = createAnchorClient({ ...endpoint, contract: deployedAddresses(config.dataDir, endpoint.chainId).Anchor });
+  const anchor = createAnchorClient({ ...endpoint, contract: contractAddresses(endpoint, config.dataDir).Anchor });
   const reports: DepartmentReport[] = [];
   try {
     // Every department's records and log, then the gateway's audit trail (a log of its own).

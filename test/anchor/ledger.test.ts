@@ -7,7 +7,8 @@ import { createAnchorClient, logIdFor, logNameOf, type AnchorClient } from '../.
 import { contractInterface } from '../../anchor/ledger/artifacts.ts';
 import { contractsFile, deployedAddresses, ensureContracts } from '../../anchor/ledger/deploy.ts';
 import { spawnEmbeddedLedger } from '../../anchor/ledger/embedded-process.ts';
-import { ledgerEndpoint, waitForLedger } from '../../anchor/ledger/endpoint.ts';
+import { contractAddresses, ledgerEndpoint, waitForLedger } from '../../anchor/ledger/endpoint.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { ensureFunded } from '../../anchor/ledger/funding.ts';
 import { createProvider } from '../../anchor/ledger/rpc.ts';
 import { ledgerStatus } from '../../anchor/ledger/status.ts';
@@ -218,6 +219,26 @@ describe('embedded ledger and contracts', () => {
     expect(() => ledgerEndpoint({ ledgerPort: 8545, ledgerRpcUrl: 'http://besu:8545' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     const addresses = await waitForLedger({ ...endpoint(), dataDir: ledger.dataDir, timeoutMs: 5_000 });
     expect(addresses.Anchor).toBe(ledger.current.contracts.Anchor.address);
+  });
+
+  it('finds the contracts from LEDGER_CONTRACTS on a host that never deployed them, and refuses an address without code', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(path.dirname(ledger.dataDir), 'govshare-ledger-elsewhere-'));
+    try {
+      const deployed = deployedAddresses(ledger.dataDir, 1337);
+      const given = `EthereumDIDRegistry=${deployed.EthereumDIDRegistry}, Anchor=${deployed.Anchor},TrustedIssuers=${deployed.TrustedIssuers}`;
+      const config = loadConfig({ LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', LEDGER_CONTRACTS: given });
+      const configured = ledgerEndpoint(config);
+      expect(await waitForLedger({ ...configured, dataDir: elsewhere, timeoutMs: 5_000 })).toEqual(deployed);
+      expect(contractAddresses(configured, elsewhere)).toEqual(deployed);
+      expect((await ledgerStatus({ ...configured, dataDir: elsewhere })).contracts).toEqual(deployed);
+
+      const wrong = ledgerEndpoint({ ...config, ledgerContracts: { ...deployed, Anchor: Wallet.createRandom().address } });
+      await expect(waitForLedger({ ...wrong, dataDir: elsewhere, timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'CONTRACT_NOT_FOUND' });
+      expect(() => ledgerEndpoint({ ...config, ledgerContracts: { Anchor: deployed.Anchor } })).toThrow(/missing EthereumDIDRegistry, TrustedIssuers/);
+      expect(() => loadConfig({ LEDGER_CONTRACTS: 'Anchor=0x12' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('reports LEDGER_UNAVAILABLE when the RPC is down, and status says unreachable', async () => {
