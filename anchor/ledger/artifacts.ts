@@ -17,7 +17,7 @@ export interface ContractArtifact {
 }
 
 // Deployment order; a contract added later is deployed on the next start of an existing ledger.
-export const CONTRACT_NAMES = ['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers'] as const;
+export const CONTRACT_NAMES = ['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers', 'SharingAgreements'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 const artifactsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'contracts', 'artifacts');

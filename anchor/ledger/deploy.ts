@@ -136,7 +136,8 @@ async function ensureLocked(options: EnsureContractsOptions, endpoint: LedgerEnd
       logger?.warn({ contract: name, address: previous.address, chainId: endpoint.chainId }, 'no code at the recorded address (new chain?); deploying again');
     }
     const factory = new ContractFactory(artifact(name).abi as never, artifact(name).bytecode);
-    const args = name === 'Anchor' ? [members] : [];
+    // SharingAgreements asks the Anchor who the consortium members are (one membership list).
+    const args = name === 'Anchor' ? [members] : name === 'SharingAgreements' ? [contracts.Anchor!.address] : [];
     const { data } = await factory.getDeployTransaction(...args);
     const receipt = await sender.send({ data, iface: contractInterface(name) });
     if (!receipt.contractAddress) throw new GovshareError('LEDGER_DEPLOY_FAILED', `deploying ${name} produced no contract address (tx ${receipt.hash})`);

@@ -205,7 +205,7 @@ describe('embedded ledger and contracts', () => {
       const fake = { format: 'govshare-contracts/1', chains: { '1337': { chainId: 1337, deployer: ledger.deployer.address, updatedAt: '', contracts: { EthereumDIDRegistry: { address: Wallet.createRandom().address, blockNumber: 1, txHash: '0x', codeHash: '0x' } } } } };
       fs.writeFileSync(contractsFile(other), JSON.stringify(fake));
       const result = await ensureContracts({ ...endpoint(), deployer: ledger.deployer, dataDir: other, members: [], fundMembers: false });
-      expect(result.deployed).toEqual(['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers']);
+      expect(result.deployed).toEqual(['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers', 'SharingAgreements']);
       expect(deployedAddresses(other, 1337).Anchor).toBe(result.contracts.Anchor.address);
       await expect(ensureContracts({ rpcUrl: ledger.current.url, chainId: 1, deployer: ledger.deployer, dataDir: other, members: [] })).rejects.toMatchObject({ code: 'CHAIN_ID_MISMATCH' });
     } finally {
@@ -225,7 +225,7 @@ describe('embedded ledger and contracts', () => {
     const elsewhere = fs.mkdtempSync(path.join(path.dirname(ledger.dataDir), 'govshare-ledger-elsewhere-'));
     try {
       const deployed = deployedAddresses(ledger.dataDir, 1337);
-      const given = `EthereumDIDRegistry=${deployed.EthereumDIDRegistry}, Anchor=${deployed.Anchor},TrustedIssuers=${deployed.TrustedIssuers}`;
+      const given = `EthereumDIDRegistry=${deployed.EthereumDIDRegistry}, Anchor=${deployed.Anchor},TrustedIssuers=${deployed.TrustedIssuers},SharingAgreements=${deployed.SharingAgreements}`;
       const config = loadConfig({ LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', LEDGER_CONTRACTS: given });
       const configured = ledgerEndpoint(config);
       expect(await waitForLedger({ ...configured, dataDir: elsewhere, timeoutMs: 5_000 })).toEqual(deployed);
@@ -234,7 +234,7 @@ describe('embedded ledger and contracts', () => {
 
       const wrong = ledgerEndpoint({ ...config, ledgerContracts: { ...deployed, Anchor: Wallet.createRandom().address } });
       await expect(waitForLedger({ ...wrong, dataDir: elsewhere, timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'CONTRACT_NOT_FOUND' });
-      expect(() => ledgerEndpoint({ ...config, ledgerContracts: { Anchor: deployed.Anchor } })).toThrow(/missing EthereumDIDRegistry, TrustedIssuers/);
+      expect(() => ledgerEndpoint({ ...config, ledgerContracts: { Anchor: deployed.Anchor } })).toThrow(/missing EthereumDIDRegistry, TrustedIssuers, SharingAgreements/);
       expect(() => loadConfig({ LEDGER_CONTRACTS: 'Anchor=0x12' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });

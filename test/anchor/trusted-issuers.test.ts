@@ -67,7 +67,7 @@ describe('TrustedIssuers', () => {
     expect(await reader().root()).toBe(ledger.deployer.address);
     const status = await ledgerStatus({ ...endpoint(), dataDir: ledger.dataDir });
     expect(status.reachable).toBe(true);
-    expect(Object.keys(status.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'TrustedIssuers']);
+    expect(Object.keys(status.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'SharingAgreements', 'TrustedIssuers']);
     expect(status.contracts.TrustedIssuers).toBe(contract());
     expect(status.deployedAt.TrustedIssuers).toBe(ledger.current.contracts.TrustedIssuers.blockNumber);
   });

@@ -73,7 +73,7 @@ describe('govshare up', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(status!.reachable).toBe(true);
-    expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'TrustedIssuers']);
+    expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'SharingAgreements', 'TrustedIssuers']);
     expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'justice']);
 
     // A demo agency's token works once, then is refused as a replay.
