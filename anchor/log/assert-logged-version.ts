@@ -11,8 +11,9 @@ import { recordDigest } from './record-digest.ts';
  * before the log existed) is refused the same way.
  */
 export async function assertLoggedVersion(tx: Queryable, table: string, row: Record<string, unknown> & { id: unknown }): Promise<void> {
+  // Salted entries only: an unsalted leaf under the same name is not a version of the record.
   const [entry] = await tx.query<{ salt: Uint8Array; digest: Uint8Array }>(
-    'SELECT salt, digest FROM record_log WHERE record_table = $1 AND record_id = $2 ORDER BY seq DESC LIMIT 1',
+    'SELECT salt, digest FROM record_log WHERE record_table = $1 AND record_id = $2 AND salt IS NOT NULL ORDER BY seq DESC LIMIT 1',
     [table, String(row.id)],
   );
   if (!entry || !recordDigest(table, row, entry.salt).equals(Buffer.from(entry.digest))) {

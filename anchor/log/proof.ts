@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/database.ts';
 import { assembleProof, planInclusionProof, type NodeId } from '../merkle.ts';
-import { latestAnchoredCheckpoint, readNodes } from './state.ts';
+import { latestAnchoredCheckpoint, readNodes, type AnchoredCheckpoint } from './state.ts';
 
 /** The proof bundle of one record, as the GraphQL type RecordProof. */
 export interface RecordProof {
@@ -28,6 +28,8 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  * Proof bundles for records, in the order asked (null for a record that has
  * no log entry). The proof is of the record's latest logged version, against
  * the newest anchored checkpoint: three queries whatever the number of records.
+ * Only salted entries are records (003_unsalted_leaves.sql): an unsalted leaf
+ * under the same name is not a version of the record and is never offered as one.
  */
 export async function loadRecordProofs(db: Queryable, records: readonly { table: string; id: string }[]): Promise<(RecordProof | null)[]> {
   const entries = await db.query<{ record_table: string; record_id: string; salt: Uint8Array; digest: Uint8Array; leaf_index: number | null }>(
@@ -36,6 +38,7 @@ export async function loadRecordProofs(db: Queryable, records: readonly { table:
             (SELECT b.first_leaf + array_position(b.seqs, e.seq) - 1 FROM log_batches b WHERE b.seq_span @> e.seq AND e.seq = ANY(b.seqs)) AS leaf_index
        FROM (SELECT DISTINCT ON (l.record_table, l.record_id) l.record_table, l.record_id, l.salt, l.digest, l.seq
                FROM record_log l JOIN unnest($1::text[], $2::text[]) AS w(t, id) ON l.record_table = w.t AND l.record_id = w.id
+              WHERE l.salt IS NOT NULL
               ORDER BY l.record_table, l.record_id, l.seq DESC) e`,
     [records.map((r) => r.table), records.map((r) => r.id)],
   );
@@ -66,20 +69,25 @@ export async function loadRecordProofs(db: Queryable, records: readonly { table:
       status: 'ANCHORED',
       treeSize: checkpoint.treeSize,
       auditPath: assembleProof(plan, lookup).map(hex),
-      checkpoint: {
-        logId,
-        treeSize: checkpoint.treeSize,
-        root: hex(checkpoint.root),
-        signed: checkpoint.signed,
-        signer: checkpoint.signer,
-        anchor: { chainId: checkpoint.chainId, contract: checkpoint.contract, txHash: checkpoint.txHash, blockNumber: checkpoint.blockNumber, blockTime: checkpoint.blockTime },
-      },
+      checkpoint: checkpointBundle(logId, checkpoint),
     };
   });
 }
 
+/** An anchored checkpoint as a proof bundle carries it. */
+export function checkpointBundle(logId: string, checkpoint: AnchoredCheckpoint): NonNullable<RecordProof['checkpoint']> {
+  return {
+    logId,
+    treeSize: checkpoint.treeSize,
+    root: hex(checkpoint.root),
+    signed: checkpoint.signed,
+    signer: checkpoint.signer,
+    anchor: { chainId: checkpoint.chainId, contract: checkpoint.contract, txHash: checkpoint.txHash, blockNumber: checkpoint.blockNumber, blockTime: checkpoint.blockTime },
+  };
+}
+
 /** The log's id is the department's name, kept with the log so a bundle names its log without configuration. */
-async function readLogId(db: Queryable): Promise<string> {
+export async function readLogId(db: Queryable): Promise<string> {
   const [row] = await db.query<{ log_id: string }>('SELECT log_id FROM merkle_state');
   return row?.log_id ?? '';
 }

@@ -28,20 +28,19 @@ export interface AnchoredCheckpoint {
   blockTime: string;
 }
 
-/** The newest checkpoint the ledger has confirmed, if any. */
-export async function latestAnchoredCheckpoint(db: Queryable): Promise<AnchoredCheckpoint | undefined> {
-  const [row] = await db.query<{
-    tree_size: number;
-    root: Uint8Array;
-    signed: string;
-    signer: string;
-    chain_id: number;
-    contract: string;
-    tx_hash: string;
-    block_number: number;
-    block_time: string;
-  }>('SELECT * FROM checkpoints WHERE tx_hash IS NOT NULL ORDER BY tree_size DESC LIMIT 1');
-  if (!row) return undefined;
+interface CheckpointRow {
+  tree_size: number;
+  root: Uint8Array;
+  signed: string;
+  signer: string;
+  chain_id: number;
+  contract: string;
+  tx_hash: string;
+  block_number: number;
+  block_time: string;
+}
+
+function toAnchoredCheckpoint(row: CheckpointRow): AnchoredCheckpoint {
   return {
     treeSize: row.tree_size,
     root: new Uint8Array(row.root),
@@ -53,6 +52,18 @@ export async function latestAnchoredCheckpoint(db: Queryable): Promise<AnchoredC
     blockNumber: row.block_number,
     blockTime: row.block_time,
   };
+}
+
+/** The newest checkpoint the ledger has confirmed, if any. */
+export async function latestAnchoredCheckpoint(db: Queryable): Promise<AnchoredCheckpoint | undefined> {
+  const [row] = await db.query<CheckpointRow>('SELECT * FROM checkpoints WHERE tx_hash IS NOT NULL ORDER BY tree_size DESC LIMIT 1');
+  return row ? toAnchoredCheckpoint(row) : undefined;
+}
+
+/** The oldest confirmed checkpoint whose tree contains leaf `leafIndex` (tree size > leafIndex), if any. */
+export async function firstAnchoredCheckpointCovering(db: Queryable, leafIndex: number): Promise<AnchoredCheckpoint | undefined> {
+  const [row] = await db.query<CheckpointRow>('SELECT * FROM checkpoints WHERE tx_hash IS NOT NULL AND tree_size > $1 ORDER BY tree_size LIMIT 1', [leafIndex]);
+  return row ? toAnchoredCheckpoint(row) : undefined;
 }
 
 /** Fetches the stored nodes a plan names, in one query (from their tiles). */
