@@ -4,7 +4,9 @@ import { loadConfig, type Config } from '../../platform/config.ts';
 import { ConfigError } from '../../platform/errors.ts';
 import { createLogger, type Logger } from '../../platform/log.ts';
 import { DEFAULT_KEY_NAMES, keystorePassphrase, openKeystore, type ScryptParams } from '../keys/keystore.ts';
+import { agencyKeyName } from '../../demo/agencies.ts';
 import { ensureDemoAccreditations } from './accreditations.ts';
+import { ensureDemoAgreements } from './demo-agreements.ts';
 import type { ContractName } from './artifacts.ts';
 import { ensureContracts, type DeployedContract } from './deploy.ts';
 import { embeddedDeployer } from './seed.ts';
@@ -63,8 +65,11 @@ export async function serveLedger(config: Config, options: ServeLedgerOptions = 
       logger,
       // Before the deployment is marked ready: a verifier started by `govshare up` waits for
       // that mark and must find the departments accredited. Skips types already granted.
-      beforeReady: (contracts) =>
-        ensureDemoAccreditations({ rpcUrl: ledger.url, chainId: ledger.chainId, contract: contracts.TrustedIssuers, root: deployer, issuers: members, logger }).then(() => undefined),
+      beforeReady: async (contracts) => {
+        await ensureDemoAccreditations({ rpcUrl: ledger.url, chainId: ledger.chainId, contract: contracts.TrustedIssuers, root: deployer, issuers: members, logger });
+        // The demo agencies' agreements, so `govshare agency token` gives a caller with rights.
+        await ensureDemoAgreements({ rpcUrl: ledger.url, chainId: ledger.chainId, contract: contracts.SharingAgreements, keystore, funder: deployer, agencyKeyName, logger });
+      },
     });
     const readyMs = Math.round(performance.now() - began);
     logger.info(

@@ -5,6 +5,7 @@ import type { HDNodeWallet } from 'ethers';
 import { DEFAULT_KEY_NAMES, openKeystore, type Keystore } from '../../anchor/keys/keystore.ts';
 import { spawnEmbeddedLedger, type LedgerProcess } from '../../anchor/ledger/embedded-process.ts';
 import { embeddedDeployer } from '../../anchor/ledger/seed.ts';
+import { agencyKeyName, DEMO_AGENCIES } from '../../demo/agencies.ts';
 
 /**
  * One embedded ledger per test file, in a child process (as in production: ganache never
@@ -29,7 +30,8 @@ export interface TestLedger {
 export async function startTestLedger(): Promise<TestLedger> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-ledger-'));
   const keystore = openKeystore({ dataDir, passphrase: TEST_PASSPHRASE, scrypt: CHEAP_SCRYPT });
-  await keystore.ensureKeys(DEFAULT_KEY_NAMES);
+  // Agency keys too: the ledger's demo set-up signs their agreements with them.
+  await keystore.ensureKeys([...DEFAULT_KEY_NAMES, ...Object.keys(DEMO_AGENCIES).map(agencyKeyName)]);
   const spawnIt = () => spawnEmbeddedLedger({ dataDir, env: { GOVSHARE_KEYSTORE_PASSPHRASE: TEST_PASSPHRASE } });
   const fixture: TestLedger = {
     dataDir,

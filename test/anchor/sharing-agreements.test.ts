@@ -13,6 +13,9 @@ import {
   type ProposeInput,
   type SharingAgreementsClient,
 } from '../../anchor/ledger/sharing-agreements.ts';
+import { DEMO_AGREEMENTS, ensureDemoAgreements } from '../../anchor/ledger/demo-agreements.ts';
+import { agencyKeyName } from '../../demo/agencies.ts';
+import { CATEGORIES } from '../../gateway/access/categories.ts';
 import { startTestLedger, type TestLedger } from './ledger-fixture.ts';
 
 /**
@@ -119,6 +122,26 @@ describe('SharingAgreements', () => {
     expect(isAgreementActive(accepted, now + 3600)).toBe(true);
     expect(isAgreementActive(accepted, now + 7200)).toBe(false); // validUntil is exclusive
     expect((await education.terminate(future.id)).terminatedBy).toBe(ledger.keystore.address('education'));
+  });
+
+  it('is set up on the embedded ledger with the demo agreements, once', async () => {
+    const reader = clientFor();
+    const all = await reader.all();
+    const audit = all.filter((a) => a.consumer === ledger.keystore.address(agencyKeyName('audit-office')));
+    expect(audit).toHaveLength(3);
+    expect(audit.every((a) => a.state === 'ACTIVE' && a.legalBasis === 'statute' && a.purposes.join() === 'audit')).toBe(true);
+    // audit-office may read every category there is, and every demo category is a real one.
+    expect(new Set(audit.flatMap((a) => a.categories))).toEqual(new Set(Object.keys(CATEGORIES)));
+    for (const agreement of DEMO_AGREEMENTS) for (const category of agreement.categories) expect(Object.keys(CATEGORIES)).toContain(category);
+    const again = await ensureDemoAgreements({
+      ...endpoint(),
+      contract: ledger.current.contracts.SharingAgreements,
+      keystore: ledger.keystore,
+      funder: ledger.deployer,
+      agencyKeyName,
+    });
+    expect(again).toEqual([]);
+    expect(await reader.count()).toBe(all.length);
   });
 
   it.each([
