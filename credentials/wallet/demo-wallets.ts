@@ -10,6 +10,11 @@ import type { ScryptParams } from './format.ts';
 export const DEMO_WALLET_PASSPHRASE = 'govshare-demo-wallet-passphrase';
 export const DEMO_WALLETS_DIR = 'wallets';
 export const DEFAULT_DEMO_WALLETS = 3;
+/**
+ * Key stretching protects a secret passphrase; the demo one is public, so full cost (128 MiB and
+ * ~0.3 s per wallet, paid by every first `npm start`) would buy nothing. 16 MiB, a few ms.
+ */
+export const DEMO_WALLET_SCRYPT: ScryptParams = { N: 2 ** 14, r: 8, p: 1 };
 
 export interface DemoWallet {
   index: number;
@@ -55,7 +60,7 @@ export async function ensureDemoWallets(options: {
             passphrase: options.passphrase ?? DEMO_WALLET_PASSPHRASE,
             chainId: options.chainId,
             privateKey: citizen.privateKey,
-            ...(options.scrypt ? { scrypt: options.scrypt } : {}),
+            scrypt: options.scrypt ?? DEMO_WALLET_SCRYPT,
           });
           created = true;
         } catch (error) {

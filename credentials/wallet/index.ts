@@ -25,6 +25,6 @@ export {
   type Presentation,
 } from './create-presentation.ts';
 export { walletSigner, type WalletSigner } from './wallet-signer.ts';
-export { DEFAULT_DEMO_WALLETS, DEMO_WALLET_PASSPHRASE, DEMO_WALLETS_DIR, demoWalletFile, ensureDemoWallets, type DemoWallet } from './demo-wallets.ts';
+export { DEFAULT_DEMO_WALLETS, DEMO_WALLET_PASSPHRASE, DEMO_WALLET_SCRYPT, DEMO_WALLETS_DIR, demoWalletFile, ensureDemoWallets, type DemoWallet } from './demo-wallets.ts';
 export { resolveWalletFile, walletPassphraseFromEnv } from './wallet-location.ts';
 export { promptPassphrase, type PromptStreams } from './prompt-passphrase.ts';
