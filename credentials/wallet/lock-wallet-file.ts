@@ -5,7 +5,9 @@ import { GovshareError } from '../../platform/errors.ts';
  * A short exclusive lock around a wallet's read-modify-write (`<file>.lock`, holding the pid):
  * two `govshare wallet receive` at once would otherwise each write the file they read and one
  * credential would be lost. Held for milliseconds, so a busy lock is waited for, not refused;
- * a lock whose process is gone is taken over.
+ * a lock whose process is gone is taken over. (Two processes taking over the same dead lock at
+ * the same instant can both proceed: that needs a crashed holder AND a race, and costs at worst
+ * one credential to receive again.)
  */
 export async function withWalletLock<T>(file: string, work: () => Promise<T> | T, options: { timeoutMs?: number } = {}): Promise<T> {
   const lock = `${file}.lock`;

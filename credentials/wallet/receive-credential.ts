@@ -1,7 +1,6 @@
 import { GovshareError, InputError } from '../../platform/errors.ts';
 import type { StoredCredential } from './format.ts';
 import { decodeCredential, type DecodedCredential } from './decode-credential.ts';
-import { sameDid } from './same-did.ts';
 import { updateWallet } from './update-wallet.ts';
 import type { Wallet } from './wallet.ts';
 
@@ -47,10 +46,18 @@ export interface ReceiveCredentialResult {
  */
 export async function receiveCredential(wallet: Wallet, jwt: string, options: ReceiveCredentialOptions = {}): Promise<ReceiveCredentialResult> {
   const decoded = decodeCredential(typeof jwt === 'string' ? jwt.trim() : jwt);
-  if (!sameDid(decoded.subject, wallet.did)) {
-    throw new InputError('CREDENTIAL_NOT_FOR_THIS_HOLDER', `this credential is about ${decoded.subject}, not this wallet's holder ${wallet.did}`, {
-      detail: { subject: decoded.subject, holder: wallet.did, jti: decoded.jti },
-    });
+  // Exactly, as strings: verifiers compare the presentation's iss with each credential's subject
+  // that way (anchor/ledger/did.ts writes did:ethr in lower case for this), so even the same
+  // address written with a checksum would make a credential that can never be presented.
+  if (decoded.subject !== wallet.did) {
+    const sameAddress = decoded.subject.toLowerCase() === wallet.did.toLowerCase();
+    throw new InputError(
+      'CREDENTIAL_NOT_FOR_THIS_HOLDER',
+      sameAddress
+        ? `this credential names the holder as ${decoded.subject}, not exactly ${wallet.did}: verifiers compare DIDs as strings, so it could never be presented; ask the issuer for one about ${wallet.did}`
+        : `this credential is about ${decoded.subject}, not this wallet's holder ${wallet.did}`,
+      { detail: { subject: decoded.subject, holder: wallet.did, jti: decoded.jti } },
+    );
   }
   const now = options.now ?? new Date();
   if (decoded.expiresAt !== null && Date.parse(decoded.expiresAt) <= now.getTime()) {
