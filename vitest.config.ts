@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 has no "exports" map: Node (tsx, production) resolves `import 'graphql'` to its
+    // CommonJS main, the same instance Apollo's packages load; Vite would pick the ESM "module"
+    // build for our sources, and graphql's instanceof checks then fail across the two copies.
+    // Resolve it the way Node does, so tests run what production runs.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

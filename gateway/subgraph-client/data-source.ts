@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../../platform/http/server.ts';
+import type { AuditedContext } from '../audit/request-audit.ts';
 import type { GatewayContext } from '../context.ts';
 import type { KeepAliveFetcher } from './keep-alive-fetcher.ts';
 
@@ -28,6 +29,8 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    // The audit entry names every department the request actually reached (entity fetches too).
+    (context as Partial<AuditedContext> | undefined)?.audit?.subgraphs.add(this.department);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
