@@ -49,6 +49,12 @@ export interface Config {
    * (`<publicUrl>/status/<department>/<list>`), so it must be where verifiers reach the gateway.
    */
   publicUrl: string;
+  /**
+   * Per department, the DIDs of officers besides the department's own (GOVSHARE_EDUCATION_OFFICERS,
+   * GOVSHARE_FINANCE_OFFICERS, GOVSHARE_JUSTICE_OFFICERS: comma-separated DIDs). An officer's
+   * signed request may issue a credential for anyone and revoke, suspend or reinstate one.
+   */
+  officers?: Partial<Record<DepartmentName, readonly string[]>>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -82,6 +88,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     config.ledgerChainId = id;
   }
   if (env.LEDGER_CONTRACTS) config.ledgerContracts = contractList(env.LEDGER_CONTRACTS);
+  for (const department of DEPARTMENTS) {
+    const name = `GOVSHARE_${department.toUpperCase()}_OFFICERS`;
+    const list = didList(env, name);
+    if (list) config.officers = { ...config.officers, [department]: list };
+  }
   const own = port(env, 'PORT');
   if (own !== undefined) config.port = own;
   return config;
@@ -113,6 +124,16 @@ function parseSubgraphs(value: string | undefined): Config['subgraphs'] {
   const missing = DEPARTMENTS.filter((d) => !found[d]);
   if (missing.length) throw new ConfigError(`GOVSHARE_SUBGRAPHS is missing ${missing.join(', ')}`);
   return found as Record<DepartmentName, string>;
+}
+
+/** A comma-separated list of DIDs (W3C DID Core §3.1 syntax), or undefined when unset. */
+function didList(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const dids = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const bad = dids.find((did) => !/^did:[a-z0-9]+:[A-Za-z0-9._%:-]+$/.test(did) || did.endsWith(':'));
+  if (bad !== undefined) throw new ConfigError(`${name} must be comma-separated DIDs, got "${bad}"`);
+  return dids;
 }
 
 function port(env: Env, name: string): number | undefined {
