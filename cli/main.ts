@@ -8,6 +8,7 @@ import { ledgerStatusCommand } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
 import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { upCommand } from './commands/up.ts';
+import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand } from './commands/wallet.ts';
 
 /**
  * The `govshare` command line: it only wires the parts together. Every
@@ -68,6 +69,45 @@ program
   .description('chain, contract addresses and the latest anchored checkpoint of every log')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => ledgerStatusCommand(options));
+
+const wallet = program
+  .command('wallet')
+  .description('the citizen wallet: a DID, its credentials, presentations for verifiers (file: --wallet, GOVSHARE_WALLET or the user data dir; passphrase: GOVSHARE_WALLET_PASSPHRASE or asked)');
+const walletFileOption = () => new Option('--wallet <file>', 'the wallet file (default: GOVSHARE_WALLET, else $XDG_DATA_HOME/govshare/wallet.json)');
+wallet
+  .command('init')
+  .description('create a wallet: a new did:ethr key (or a demo citizen\'s), encrypted with a passphrase; prints the DID')
+  .addOption(walletFileOption())
+  .option('--import-demo <i>', 'hold demo citizen i\'s key (demo data is about that DID) instead of a new one')
+  .action((options: { wallet?: string; importDemo?: string }) => walletInitCommand(options));
+wallet
+  .command('did')
+  .description('print the holder\'s DID')
+  .addOption(walletFileOption())
+  .action((options: { wallet?: string }) => walletDidCommand(options));
+wallet
+  .command('receive')
+  .description('file a credential JWT issued to this wallet\'s DID')
+  .argument('<file>', 'a file holding the JWT, or - to read it from stdin')
+  .addOption(walletFileOption())
+  .option('--json', 'machine-readable output')
+  .action((source: string, options: { wallet?: string; json?: boolean }) => walletReceiveCommand(source, options));
+wallet
+  .command('list')
+  .description('the credentials in the wallet')
+  .addOption(walletFileOption())
+  .option('--json', 'machine-readable output')
+  .action((options: { wallet?: string; json?: boolean }) => walletListCommand(options));
+wallet
+  .command('present')
+  .description('print a presentation (VP JWT) of the chosen credentials, bound to a verifier\'s challenge and domain')
+  .addOption(walletFileOption())
+  .option('--challenge <challenge>', 'the verifier\'s challenge (the JWT\'s nonce; required)')
+  .option('--domain <domain>', 'the verifier\'s domain (the JWT\'s aud; required)')
+  .option('--credential <jti|type>', 'a credential to include, by jti, or by type (the newest of that type); repeat for several', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+  .option('--seconds <n>', 'lifetime, at most 3600', toCount, 300)
+  .option('--out <file>', 'write the JWT to a file (mode 0600) instead of stdout')
+  .action((options: { wallet?: string; challenge: string; domain: string; credential?: string[]; seconds: number; out?: string }) => walletPresentCommand(options));
 
 function toCount(value: string): number {
   const n = Number(value);
