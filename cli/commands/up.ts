@@ -8,6 +8,8 @@ import { supervise } from '../../platform/supervisor.ts';
 import { DEMO_AGENCIES } from '../../demo/agencies.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
 import { seedDemo } from '../../demo/seed.ts';
+import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
+import { DEMO_WALLET_PASSPHRASE, ensureDemoWallets } from '../../credentials/wallet/index.ts';
 
 const CLI = fileURLToPath(new URL('../govshare.js', import.meta.url));
 
@@ -27,6 +29,8 @@ export async function upCommand(options: { citizens: number }): Promise<void> {
     progress.finish();
     fs.writeFileSync(marker, JSON.stringify({ ...report, at: new Date().toISOString() }, null, 2));
   }
+  // Wallets for the first demo citizens (idempotent), so `govshare wallet` works out of the box.
+  const wallets = await ensureDemoWallets({ dataDir: config.dataDir, chainId: ledgerEndpoint(config).chainId });
 
   const local = config.subgraphs === 'up';
   // The embedded ledger unless LEDGER_RPC_URL points at one; departments start meanwhile and anchor once it answers.
@@ -55,7 +59,7 @@ export async function upCommand(options: { citizens: number }): Promise<void> {
 
   const gateway = `http://127.0.0.1:${config.gatewayPort}`;
   const ready = await waitForReady(`${gateway}/ready`, 180_000, () => stopping);
-  if (ready) process.stdout.write(banner(config, gateway, options.citizens));
+  if (ready) process.stdout.write(banner(config, gateway, options.citizens, wallets));
   else if (!stopping) logger.error({ url: `${gateway}/ready` }, 'the gateway did not become ready; see the logs above');
   process.exitCode = await supervisor.done;
 }
@@ -74,7 +78,7 @@ async function waitForReady(url: string, timeoutMs: number, cancelled: () => boo
   return false;
 }
 
-function banner(config: Config, gateway: string, citizens: number): string {
+function banner(config: Config, gateway: string, citizens: number, wallets: readonly { index: number; name: string; file: string }[]): string {
   const sample = demoCitizens(Math.min(citizens, 5));
   const departments =
     config.subgraphs === 'up'
@@ -93,6 +97,10 @@ ${departments}
 
   demo citizens (${citizens} seeded; first ${sample.length}):
 ${sample.map((c) => `    ${c.name.padEnd(16)} ${c.did}`).join('\n')}
+
+  demo wallets (passphrase "${DEMO_WALLET_PASSPHRASE}"):
+${wallets.map((w) => `    ${w.name.padEnd(16)} ${w.file}`).join('\n')}
+    e.g. GOVSHARE_WALLET=${wallets[0]?.file} GOVSHARE_WALLET_PASSPHRASE=${DEMO_WALLET_PASSPHRASE} npx govshare wallet list
 
   demo agencies: ${Object.keys(DEMO_AGENCIES).join(', ')}
     a bearer token: npx govshare agency token civil-affairs   (DIDs: npx govshare agency list)
