@@ -4,8 +4,8 @@ import type { GraphQLFormattedError } from 'graphql';
  * Error masking by allow-list. By default the gateway passes subgraph error
  * messages, service names, stack traces and subgraph URLs to clients
  * (DESIGN.md). Only errors whose code is listed here keep their message; every
- * other error is replaced, and no extension but `code` (and our own `field`)
- * survives.
+ * other error is replaced, and no extension but `code` (and our own `field`,
+ * `reason`, and the policy's `scope` and `denied`) survives.
  */
 export const CLIENT_VISIBLE_CODES = new Set([
   // GraphQL and Apollo Server request errors: the client's own mistake, safe to explain.
@@ -29,6 +29,9 @@ export const CLIENT_VISIBLE_CODES = new Set([
   // Gateway refusals.
   'PAYLOAD_TOO_LARGE',
   'UNAUTHENTICATED',
+  // Field-level policy (gateway/policy/codes.ts): a denied field, or a whole operation refused.
+  'UNAUTHORIZED_FIELD',
+  'FORBIDDEN_FIELDS',
 ]);
 
 /** What a client sees when a department failed or could not be reached. */
@@ -40,8 +43,18 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   const code = formatted.extensions?.code;
   const where = { ...(formatted.path && { path: formatted.path }), ...(formatted.locations && !isFromSubgraph(formatted) && { locations: formatted.locations }) };
   if (typeof code === 'string' && CLIENT_VISIBLE_CODES.has(code)) {
-    const { field, reason } = formatted.extensions ?? {};
-    return { message: formatted.message, ...where, extensions: { code, ...(typeof field === 'string' && { field }), ...(typeof reason === 'string' && { reason }) } };
+    const { field, reason, scope, denied } = formatted.extensions ?? {};
+    return {
+      message: formatted.message,
+      ...where,
+      extensions: {
+        code,
+        ...(typeof field === 'string' && { field }),
+        ...(typeof reason === 'string' && { reason }),
+        ...(typeof scope === 'string' && { scope }),
+        ...(code === 'FORBIDDEN_FIELDS' && Array.isArray(denied) && { denied }),
+      },
+    };
   }
   if (isUnreachable(error) || code === 'DOWNSTREAM_SERVICE_ERROR' || code === 'SUBREQUEST_HTTP_ERROR') {
     return { message: 'a department could not answer this part of the request', ...where, extensions: { code: SUBGRAPH_UNAVAILABLE } };

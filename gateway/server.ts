@@ -15,6 +15,12 @@ import { authenticateRequest } from './auth/authenticate-request.ts';
 import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
 import { DEFAULT_LIMITS, limitRules, type OperationLimits } from './limits/operation-limits.ts';
 import { maskError } from './mask-errors.ts';
+import type { AgreementSource } from './policy/agreements.ts';
+import { decide } from './policy/decide.ts';
+import { createPolicyMetrics } from './policy/metrics.ts';
+import type { PolicyMode } from './policy/mode.ts';
+import { policyGateway } from './policy/policy-gateway.ts';
+import { policyPlugin } from './policy/policy-plugin.ts';
 import { answerReady, httpDependency, ledgerDependency, type Dependency } from './ready.ts';
 import { DepartmentDataSource } from './subgraph-client/data-source.ts';
 import { createKeepAliveFetcher } from './subgraph-client/keep-alive-fetcher.ts';
@@ -41,6 +47,22 @@ export interface StartGatewayOptions {
   /** More dependencies /ready checks (e.g. Redis). */
   readiness?: Dependency[];
   limits?: OperationLimits;
+  /**
+   * Field-level policy (gateway/policy/). Unset: dry-run without agreements, i.e. NOTHING is
+   * enforced (every field readable, what would be denied is logged); kept for tests and tools
+   * that predate the policy, and said at start with a warning. A deployment passes it.
+   */
+  policy?: {
+    /** GOVSHARE_POLICY_MODE; default filter. */
+    mode?: PolicyMode;
+    /**
+     * The sharing agreements (gateway/policy/agreements.ts). A function because the ledger may
+     * answer only later; until it does, agencies are granted no data category (fail closed).
+     */
+    agreements?: () => AgreementSource | undefined;
+    /** Wall clock in ms, for agreement windows (tests). */
+    now?: () => number;
+  };
 }
 
 export interface GatewayServer extends RunningServer {
@@ -54,10 +76,13 @@ export interface GatewayServer extends RunningServer {
  * The federation gateway: composes the departments' schemas at start, plans
  * each query across them and answers one GraphQL result.
  *
- * Request path: HTTP front (body limit, request id) → Apollo Server (CSRF
- * prevention, no batching, parsing, validation) → plan → department fetches
- * over keep-alive sockets → masked errors. Policy plugins join this list in
- * later work, here and nowhere else.
+ * Request path, composed here and nowhere else: HTTP front (body limit,
+ * request id) → agency authentication → policy decision (scopes from the
+ * agency's agreements) → Apollo Server (CSRF prevention, no batching, parsing,
+ * validation with the operation limits) → policy rewrite (denied fields removed,
+ * or the operation refused) → plan and execute the rewritten operation
+ * (department fetches over keep-alive sockets) → nulls and UNAUTHORIZED_FIELD
+ * errors put back at the removed paths → masked errors.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<GatewayServer> {
   // Without this the gateway starts an exporter that reports to Apollo.
@@ -109,8 +134,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   });
 
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const policyMode: PolicyMode = options.policy ? (options.policy.mode ?? 'filter') : 'dry-run';
+  if (!options.policy) logger.warn('no field-level policy configured: every field is readable by anyone (dry-run only logs what it would deny)');
+  const agreements = options.policy?.agreements ?? (() => undefined);
+  const now = options.policy?.now ?? Date.now;
+  const policyMetrics = createPolicyMetrics(metrics.registry, agreements);
   const graphql = new ApolloServer<GatewayContext>({
-    gateway,
+    // Plans and executes the operation as the policy rewrote it, then puts the nulls back.
+    gateway: policyGateway(gateway),
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
     introspection: options.development ?? false,
@@ -119,7 +150,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     // Hostile shapes are refused before planning: depth, aliases, root fields, directives, tokens.
     validationRules: limitRules(limits),
     parseOptions: { maxTokens: limits.maxTokens },
-    plugins: options.development ? [] : [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      // Removes denied fields before planning (or refuses the operation), per context.decision.
+      policyPlugin({
+        classification,
+        mode: policyMode,
+        metrics: policyMetrics,
+        onRefusal: (code, reason) => refusals.inc({ code, reason }),
+      }),
+      ...(options.development ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
   });
   await graphql.start();
 
@@ -136,7 +176,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       const agency = await authenticateRequest(options.authenticator, req.headers.authorization, (reason) =>
         refusals.inc({ code: 'UNAUTHENTICATED', reason }),
       );
-      return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }) };
+      // What this caller may read, from its agreements as the ledger last showed them.
+      const decision = decide({ agency }, agreements()?.snapshot(), Math.floor(now() / 1000));
+      return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }), decision };
     },
     onResponse: recordResponse(metrics),
     routes: {
@@ -149,7 +191,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       ...credentialRoutes(directory),
     },
   });
-  logger.info({ url: `${http.url}/graphql`, subgraphs: Object.keys(options.subgraphs) }, 'gateway listening');
+  logger.info({ url: `${http.url}/graphql`, subgraphs: Object.keys(options.subgraphs), policy: policyMode }, 'gateway listening');
   return {
     ...http,
     graphqlUrl: `${http.url}/graphql`,
