@@ -28,6 +28,12 @@ export const VerificationCodes = [
   'ISSUER_INVALID',
   /** Bitstring Status List: the status purpose "suspension" is set (issue 5). */
   'SUSPENDED',
+  /** A presentation's `nonce` is not the verifier's challenge (or no challenge was given). */
+  'NONCE_MISMATCH',
+  /** The single-use store of presentation nonces could not answer: refused, never let through. */
+  'NONCE_UNAVAILABLE',
+  /** The verifier itself failed unexpectedly (a bug, or a trust source breaking its contract): never valid. */
+  'VERIFIER_ERROR',
 ] as const;
 
 export type VerificationCode = (typeof VerificationCodes)[number];

@@ -1,0 +1,101 @@
+import type { KeyObject } from 'node:crypto';
+import type { ParsedStatusList } from '../status/read-status.ts';
+import { KeyCache } from './issuer-keys.ts';
+import { LruMap } from './lru-map.ts';
+import type { AccreditationEntry } from './trust.ts';
+
+/**
+ * The caches a verifier instance owns (createVerifier), passed explicitly to the pipeline; no
+ * module state. Each holds either facts that can never change, or answers whose lifetime is
+ * bounded so that no check is weakened:
+ *
+ * - `assertionKeys`: an issuer's assertionMethod keys by (DID, anchoring block). A block's state
+ *   never changes (no reorgs on ganache or QBFT), so the set is true forever.
+ * - `authenticationKeys`: a holder's authentication keys by (DID, version of its last change);
+ *   the version is read per presentation, so a rotation counts from the next one.
+ * - `accountKeys`: the public key recovered for an Ethereum address (a fact of the curve).
+ * - `anchorings`: a credential's verified anchoring by (issuer, jti), kept with the digest it was
+ *   verified for: another credential reusing the jti has another digest and is refused.
+ * - `checkpoints`: a checkpoint (log, size, root) found on chain (the Anchor contract is
+ *   append-only), with the leaves for which it is the first checkpoint and the DIDs whose
+ *   signature over it was verified.
+ * - `statusLists`: a decoded, signature-checked list by URL until its ttl / max-age (bounded),
+ *   so a revocation shows at the latest when the entry expires.
+ * - `accreditations`: an issuer's TrustedIssuers history for a few seconds, used only for times
+ *   before it was read (see check-accreditation.ts).
+ */
+export interface AnchoringFact {
+  /** Hex SHA-256 of the signing input the anchoring was verified for. */
+  digest: string;
+  logName: string;
+  leafIndex: number;
+  treeSize: number;
+  blockNumber: number;
+  blockTime: number;
+}
+
+export interface CheckpointFact {
+  blockNumber: number;
+  blockTime: number;
+  /** Leaves [firstLeaf, treeSize) have this checkpoint as the first one containing them. */
+  firstLeaf: number;
+  /** DIDs whose signature over this checkpoint's statement verified at its block. */
+  signers: Set<string>;
+}
+
+export interface CachedStatusList {
+  /** The DID that signed the list credential. */
+  issuer: string;
+  list: ParsedStatusList;
+}
+
+export interface CachedAccreditations {
+  entries: readonly AccreditationEntry[];
+  /** Verifier clock (ms) when the history was read. */
+  readAtMs: number;
+}
+
+export interface VerifierCaches {
+  readonly clock: () => number;
+  readonly assertionKeys: KeyCache;
+  readonly authenticationKeys: KeyCache;
+  readonly accountKeys: LruMap<KeyObject>;
+  readonly anchorings: LruMap<AnchoringFact>;
+  readonly checkpoints: LruMap<CheckpointFact>;
+  readonly statusLists: LruMap<CachedStatusList>;
+  readonly accreditations: LruMap<CachedAccreditations>;
+  /** Requests in flight by key, so concurrent verifications of one issuer share one fetch. */
+  readonly inflight: Map<string, Promise<unknown>>;
+}
+
+export interface CacheOptions {
+  /** Milliseconds clock for expiries (default Date.now); tests pass their own. */
+  clock?: () => number;
+  /** Bound of each cache (default 10,000 entries; anchorings 100,000). */
+  maxEntries?: number;
+}
+
+export function createVerifierCaches(options: CacheOptions = {}): VerifierCaches {
+  const clock = options.clock ?? Date.now;
+  const maxEntries = options.maxEntries ?? 10_000;
+  return {
+    clock,
+    assertionKeys: new KeyCache({ maxEntries }),
+    authenticationKeys: new KeyCache({ maxEntries }),
+    accountKeys: new LruMap({ maxEntries, clock }),
+    anchorings: new LruMap({ maxEntries: Math.max(maxEntries, options.maxEntries === undefined ? 100_000 : maxEntries), clock }),
+    checkpoints: new LruMap({ maxEntries, clock }),
+    statusLists: new LruMap({ maxEntries, clock }),
+    accreditations: new LruMap({ maxEntries, clock }),
+    inflight: new Map(),
+  };
+}
+
+/** Runs `fetch` once for concurrent callers asking the same key. */
+export function coalesce<T>(caches: VerifierCaches, key: string, fetch: () => Promise<T>): Promise<T> {
+  const pending = caches.inflight.get(key) as Promise<T> | undefined;
+  if (pending) return pending;
+  const started = fetch().finally(() => caches.inflight.delete(key));
+  caches.inflight.set(key, started);
+  return started;
+}
