@@ -2,6 +2,7 @@ import type { Database } from '../../store/database.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { AnchorClient } from '../ledger/anchor-client.ts';
 import { logIdFor } from '../ledger/anchor-client.ts';
+import type { DidResolver } from '../ledger/did.ts';
 import { signCheckpoint } from './checkpoint-signature.ts';
 import { INTEGRATION_BATCH, integratePending } from './integrate.ts';
 import { latestAnchoredCheckpoint, readHead } from './state.ts';
@@ -15,6 +16,12 @@ export interface Anchoring {
   intervalMs?: number;
   /** ...or as soon as this many leaves wait (default 1,000). */
   maxLeaves?: number;
+  /**
+   * The ledger's DID documents, for whatever else the log owner does with its key once it is
+   * connected (a department checks the signed requests it issues credentials on). The log
+   * itself never reads it. connectAnchoring always sets it.
+   */
+  resolver?: DidResolver;
 }
 
 export interface LogStatus {

@@ -1,4 +1,6 @@
+import { CREDENTIAL_RECORDED_TABLES } from '../kit/credentials/migrations.ts';
 import { besides, type Department } from '../kit/department.ts';
+import { educationCredentials } from './credentials.ts';
 import { createEducationResolvers } from './resolvers.ts';
 import { createEducationStore, RECORDED_TABLES, type EducationStore } from './store.ts';
 
@@ -8,7 +10,9 @@ export const education: Department<EducationStore> = {
   schemaPath: besides(import.meta.url, './schema.graphql'),
   migrationsDir: besides(import.meta.url, './migrations'),
   // Every record table, the status history too: the store logs each row it writes (store.ts, logWritten).
-  recordedTables: RECORDED_TABLES,
+  recordedTables: [...RECORDED_TABLES, ...CREDENTIAL_RECORDED_TABLES],
   createStore: createEducationStore,
   createResolvers: createEducationResolvers,
+  // The credentials it is accredited for (anchor/ledger/accreditations.ts), with the claims its records give.
+  credentials: educationCredentials,
 };

@@ -1,4 +1,6 @@
+import { CREDENTIAL_RECORDED_TABLES } from '../kit/credentials/migrations.ts';
 import { besides, type Department } from '../kit/department.ts';
+import { financeCredentials } from './credentials.ts';
 import { createFinanceResolvers } from './resolvers.ts';
 import { createFinanceStore, RECORDED_TABLES, type FinanceStore } from './store.ts';
 
@@ -9,7 +11,9 @@ export const finance: Department<FinanceStore> = {
   migrationsDir: besides(import.meta.url, './migrations'),
   // Every table the store writes: taxpayers, assessments, budgets, appropriations,
   // payments, corrections, their approvals and their effects.
-  recordedTables: RECORDED_TABLES,
+  recordedTables: [...RECORDED_TABLES, ...CREDENTIAL_RECORDED_TABLES],
   createStore: createFinanceStore,
   createResolvers: createFinanceResolvers,
+  // The credentials it is accredited for (anchor/ledger/accreditations.ts), with the claims its records give.
+  credentials: financeCredentials,
 };

@@ -1,4 +1,6 @@
+import { CREDENTIAL_RECORDED_TABLES } from '../kit/credentials/migrations.ts';
 import { besides, type Department } from '../kit/department.ts';
+import { justiceCredentials } from './credentials.ts';
 import { createJusticeResolvers } from './resolvers.ts';
 import { RECORDED_TABLES, createJusticeStore, type JusticeStore } from './store.ts';
 
@@ -9,9 +11,11 @@ export const justice: Department<JusticeStore> = {
   migrationsDir: besides(import.meta.url, './migrations'),
   // Courts, cases (a new version each time the status cache changes), parties, status history,
   // judgments, evidence, access requests and the judges' decisions on them.
-  recordedTables: RECORDED_TABLES,
+  recordedTables: [...RECORDED_TABLES, ...CREDENTIAL_RECORDED_TABLES],
   createStore: createJusticeStore,
   createResolvers: createJusticeResolvers,
+  // The credentials it is accredited for (anchor/ledger/accreditations.ts), with the claims its records give.
+  credentials: justiceCredentials,
 };
 
 export type { JusticeStore } from './store.ts';

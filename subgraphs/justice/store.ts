@@ -731,22 +731,26 @@ export function createJusticeStore(db: Database) {
      * judgment (by decision date, then recording time) counts, so an acquittal
      * on appeal replaces the first-instance conviction.
      */
-    convictionsByDids: (dids: readonly string[]) =>
-      db.query<ConvictionRow>(
-        `SELECT * FROM (
-           SELECT DISTINCT ON (j.party_id) j.*, p.did
-             FROM judgments j JOIN case_parties p ON p.id = j.party_id
-            WHERE p.did = ANY($1::text[])
-            ORDER BY j.party_id, j.decided_on DESC, j.recorded_at DESC, j.id DESC
-         ) latest
-         WHERE verdict = 'CONVICTED'
-         ORDER BY did, decided_on, id`,
-        [dids],
-      ),
+    convictionsByDids: (dids: readonly string[]) => db.query<ConvictionRow>(STANDING_CONVICTIONS_SQL, [dids]),
   };
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * Convictions that stand, for the DIDs in $1 (text[]): for each (case, party) the latest
+ * judgment (by decision date, then recording time) counts, so an acquittal on appeal replaces
+ * the first-instance conviction. One definition for the criminal record and the
+ * NoCriminalRecordCredential (credentials.ts).
+ */
+export const STANDING_CONVICTIONS_SQL = `SELECT * FROM (
+   SELECT DISTINCT ON (j.party_id) j.*, p.did
+     FROM judgments j JOIN case_parties p ON p.id = j.party_id
+    WHERE p.did = ANY($1::text[])
+    ORDER BY j.party_id, j.decided_on DESC, j.recorded_at DESC, j.id DESC
+ ) latest
+ WHERE verdict = 'CONVICTED'
+ ORDER BY did, decided_on, id`;
 
 interface ValidParty {
   id: string;

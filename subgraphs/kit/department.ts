@@ -5,6 +5,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { DepartmentName } from '../../platform/config.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Database } from '../../store/open.ts';
+import { credentialSdl } from './credentials/sdl.ts';
+import type { DepartmentCredentials } from './credentials/types.ts';
 
 /** What a resolver sees of the request it serves. */
 export interface SubgraphContext {
@@ -33,17 +35,25 @@ export interface Department<Store> {
   recordedTables: readonly string[];
   createStore(db: Database): Store;
   createResolvers(store: Store): Resolvers;
+  /**
+   * The credential types the department issues (its accreditations), each with the claims its
+   * records give (subgraphs/kit/credentials). The kit adds the issuing API and the
+   * issued_credentials table (list it in recordedTables).
+   */
+  credentials?: DepartmentCredentials;
 }
 
 /** SDL every department's schema gets appended: the types it shares with all the others. */
 const SHARED_SDL = ['./access.graphql', './common.graphql', './record-proof.graphql'].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
-/** A department's subgraph SDL: its schema.graphql plus the shared kit types. */
-export function schemaSdl(department: Pick<Department<unknown>, 'schemaPath'>): string {
-  return [department.schemaPath, ...SHARED_SDL].map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+/** A department's subgraph SDL: its schema.graphql plus the shared kit types (and the credential API when it issues). */
+export function schemaSdl(department: Pick<Department<unknown>, 'schemaPath' | 'name' | 'credentials'>): string {
+  const files = [department.schemaPath, ...SHARED_SDL].map((file) => fs.readFileSync(file, 'utf8'));
+  if (department.credentials) files.push(credentialSdl(department.name));
+  return files.join('\n');
 }
 
-export function readSchema(department: Pick<Department<unknown>, 'schemaPath'>): DocumentNode {
+export function readSchema(department: Pick<Department<unknown>, 'schemaPath' | 'name' | 'credentials'>): DocumentNode {
   return parse(schemaSdl(department));
 }
 

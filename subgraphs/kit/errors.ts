@@ -14,6 +14,31 @@ export const ErrorCode = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  // Credential issuance, revocation and suspension (issue 5; subgraphs/kit/credentials).
+  /** The department does not issue credentials of that type. */
+  CREDENTIAL_TYPE_UNKNOWN: 'CREDENTIAL_TYPE_UNKNOWN',
+  /** The signed request (authorization) is malformed, wrongly signed or for another operation; `reason` says which check. */
+  REQUEST_INVALID: 'REQUEST_INVALID',
+  /** The signed request's exp has passed. */
+  REQUEST_EXPIRED: 'REQUEST_EXPIRED',
+  /** The signed request's requestId was already served. */
+  REQUEST_REPLAYED: 'REQUEST_REPLAYED',
+  /** The signer may not ask this: not the subject, not an officer (status changes: officers only). */
+  NOT_AUTHORIZED: 'NOT_AUTHORIZED',
+  /** Claims were given where they must come from the department's records. */
+  CLAIMS_NOT_ALLOWED: 'CLAIMS_NOT_ALLOWED',
+  /** The department has no record of the subject that this credential type states. */
+  NO_RECORDS: 'NO_RECORDS',
+  /** The department's records do not support the credential (e.g. a conviction stands). */
+  NOT_ELIGIBLE: 'NOT_ELIGIBLE',
+  /** No credential with that jti was issued by this department. */
+  CREDENTIAL_NOT_FOUND: 'CREDENTIAL_NOT_FOUND',
+  /** The credential is revoked: it can be neither suspended nor reinstated. */
+  CREDENTIAL_REVOKED: 'CREDENTIAL_REVOKED',
+  /** The department has no signing key or no ledger connection yet: nothing was done. */
+  ISSUER_UNAVAILABLE: 'ISSUER_UNAVAILABLE',
+  /** The ledger could not be read to check the request's signer: nothing was done. */
+  RESOLUTION_UNAVAILABLE: 'RESOLUTION_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -41,6 +66,10 @@ export function formatSubgraphError(formatted: GraphQLFormattedError, error: unk
   if (own) {
     const extensions: Record<string, unknown> = { code: own.code };
     if (own.detail?.field) extensions.field = own.detail.field;
+    // Which check refused a signed request (e.g. AUDIENCE_MISMATCH): a stable sub-code the gateway passes on.
+    // Only a code-shaped reason: other errors put free text (hosts, messages) under that name.
+    const reason = own.detail?.reason;
+    if (typeof reason === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(reason)) extensions.reason = reason;
     // Keep graphql-js's "Variable "$x" got invalid value ..." prefix: it tells the caller which value.
     const message = formatted.extensions?.code === 'BAD_USER_INPUT' ? formatted.message : own.message;
     return { message, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }), extensions };

@@ -3,6 +3,7 @@ import { migrate } from '../../store/migrate.ts';
 import type { Database } from '../../store/open.ts';
 import { openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import type { Department } from './department.ts';
+import { CREDENTIAL_MIGRATIONS, CREDENTIAL_MIGRATIONS_NAMESPACE } from './credentials/migrations.ts';
 
 export interface OpenedStore<Store> {
   db: Database;
@@ -12,7 +13,8 @@ export interface OpenedStore<Store> {
 /**
  * Opens a department's own database with its tamper-evident log beside its
  * records (anchor/log; the log is named after the department, whatever schema
- * prefix it lives under), brings its schema up to date and builds its store.
+ * prefix it lives under) and its issued credentials (subgraphs/kit/credentials),
+ * brings its schema up to date and builds its store.
  */
 export async function openDepartmentStore<Store>(
   department: Department<Store>,
@@ -20,6 +22,8 @@ export async function openDepartmentStore<Store>(
 ): Promise<OpenedStore<Store>> {
   const db = await openLogDatabase(config, department.name, department.name);
   try {
+    // Issued credentials and status lists (subgraphs/kit/credentials), like the log, in every department's database.
+    await migrate(db, CREDENTIAL_MIGRATIONS, CREDENTIAL_MIGRATIONS_NAMESPACE);
     await migrate(db, department.migrationsDir);
   } catch (error) {
     await db.close();

@@ -9,6 +9,11 @@ import { createLogger, type Logger } from '../../platform/log.ts';
 import { createHttpMetrics, recordResponse } from '../../platform/metrics.ts';
 import { sendJson, startHttpServer, type RunningServer } from '../../platform/http/server.ts';
 import { readSchema, type Department, type SubgraphContext } from './department.ts';
+import type { CredentialContext } from './credentials/context.ts';
+import { credentialRoutes } from './credentials/http-routes.ts';
+import { createIssuerSlot } from './credentials/issuer.ts';
+import { credentialResolvers } from './credentials/resolvers.ts';
+import { credentialSettings } from './credentials/settings.ts';
 import { formatSubgraphError } from './errors.ts';
 import { openDepartmentStore } from './open-store.ts';
 import { scalars } from './scalars.ts';
@@ -22,11 +27,16 @@ export interface SubgraphServer<Store> extends RunningServer {
 }
 
 export interface StartSubgraphOptions {
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>;
+  /** publicUrl (where the gateway publishes status lists) defaults to http://127.0.0.1:<gateway port>. */
+  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'> & Partial<Pick<Config, 'publicUrl' | 'officers'>>;
   /** Defaults to the department's port (4101-4103); 0 picks a free one. */
   port?: number;
   logger?: Logger;
-  /** Anchor the department's log on the ledger; without it the log is kept but not anchored. */
+  /**
+   * Anchor the department's log on the ledger; without it the log is kept but not anchored.
+   * The same identity signs the department's credentials (ISSUER_UNAVAILABLE until it is set,
+   * here or later with `log.setAnchoring`).
+   */
   anchoring?: Anchoring;
 }
 
@@ -38,11 +48,32 @@ export interface StartSubgraphOptions {
 export async function startSubgraph<Store>(department: Department<Store>, options: StartSubgraphOptions): Promise<SubgraphServer<Store>> {
   const logger = options.logger ?? createLogger(department.name);
   const { db, store } = await openDepartmentStore(department, options.config);
-  const log = startLogWorker({ db, logId: department.name, logger, ...(options.anchoring && { anchoring: options.anchoring }) });
+  const worker = startLogWorker({ db, logId: department.name, logger, ...(options.anchoring && { anchoring: options.anchoring }) });
+  // The department's one DID signs its checkpoints and its credentials: whenever its log gets
+  // (or changes) its anchoring identity, issuing gets it too.
+  const issuer = createIssuerSlot();
+  if (options.anchoring) issuer.set(options.anchoring);
+  const log: LogWorker = {
+    ...worker,
+    setAnchoring(anchoring) {
+      worker.setAnchoring(anchoring);
+      issuer.set(anchoring);
+    },
+  };
+  const credentials: CredentialContext | undefined = department.credentials && {
+    db,
+    types: department.credentials,
+    issuer,
+    settings: credentialSettings({
+      department: department.name,
+      publicUrl: options.config.publicUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.gateway}`,
+      officers: options.config.officers?.[department.name] ?? [],
+    }),
+  };
   try {
     const schema = buildSubgraphSchema({
       typeDefs: readSchema(department),
-      resolvers: { ...scalars, ...department.createResolvers(store) } as never,
+      resolvers: mergeResolvers(department.createResolvers(store), credentials && credentialResolvers(credentials)) as never,
     });
     const graphql = new ApolloServer<SubgraphContext>({
       schema,
@@ -90,6 +121,7 @@ export async function startSubgraph<Store>(department: Department<Store>, option
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(await metrics.registry.metrics());
         },
+        ...(credentials && credentialRoutes(credentials)),
       },
     });
     logger.info({ url: `${http.url}/graphql`, storage: db.kind, location: db.location }, 'subgraph listening');
@@ -102,12 +134,23 @@ export async function startSubgraph<Store>(department: Department<Store>, option
         await http.close();
         await graphql.stop();
         await log.stop();
+        issuer.close();
         await db.close();
       },
     };
   } catch (error) {
     await log.stop();
+    issuer.close();
     await db.close();
     throw error;
   }
+}
+
+/** The kit's scalars, the department's resolvers and the credential API's, root types merged field by field. */
+function mergeResolvers(own: Record<string, any>, credentials: Record<string, any> | undefined): Record<string, unknown> {
+  const merged: Record<string, any> = { ...scalars, ...own };
+  for (const [type, fields] of Object.entries(credentials ?? {})) {
+    merged[type] = type === 'Query' || type === 'Mutation' ? { ...merged[type], ...fields } : fields;
+  }
+  return merged;
 }
