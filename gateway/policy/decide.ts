@@ -48,6 +48,8 @@ export interface PolicyDecision {
   scopes: readonly Scope[];
   /** For each granted category, the agreement it is read under (statute preferred over consent). */
   grants: Readonly<Partial<Record<Category, CategoryGrant>>>;
+  /** The agreements the grants rely on, oldest first, with the categories each grants here. */
+  agreements: readonly { id: number; categories: readonly Category[]; legalBasis: LegalBasis }[];
   /**
    * Categories granted only under consent-based agreements: each record needs the citizen's
    * consent, which the department holding it checks (pushed down with the request later).
@@ -84,12 +86,20 @@ export function decide(request: PolicyRequest, snapshot: AgreementSnapshot | und
     }
   }
   const sortedScopes = [...scopes].sort();
+  const relied = new Map<number, { id: number; categories: Category[]; legalBasis: LegalBasis }>();
+  for (const category of (Object.keys(grants) as Category[]).sort()) {
+    const { agreementId, legalBasis } = grants[category]!;
+    const entry = relied.get(agreementId) ?? { id: agreementId, categories: [], legalBasis };
+    entry.categories.push(category);
+    relied.set(agreementId, entry);
+  }
   const consentCategories = (Object.keys(grants) as Category[]).filter((c) => grants[c]!.legalBasis === 'consent').sort();
   const canonical = canonicalize({ agency, scopes: sortedScopes, grants, ...(failedClosed && { failedClosed }) })!;
   return {
     agency,
     scopes: sortedScopes,
     grants,
+    agreements: [...relied.values()].sort((a, b) => a.id - b.id),
     consentCategories,
     ...(failedClosed && { failedClosed }),
     decisionKey: createHash('sha256').update(canonical).digest('hex'),

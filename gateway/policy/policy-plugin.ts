@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Classification } from '../access/classification.ts';
 import type { GatewayContext } from '../context.ts';
 import { forbiddenFields, type DeniedPath, type RefusalReason } from './codes.ts';
@@ -7,13 +7,16 @@ import { Lru } from './lru.ts';
 import type { PolicyMetrics } from './metrics.ts';
 import type { PolicyMode } from './mode.ts';
 import { deniedPaths } from './restore-denied.ts';
-import { rewriteOperation, type RewrittenOperation } from './rewrite-operation.ts';
+import { RewriteLimitError, rewriteOperation, type RewrittenOperation } from './rewrite-operation.ts';
 
 /** What the policy prepared for the executor (gateway/policy/policy-gateway.ts) to run. */
 export interface PreparedOperation {
   rewrite: RewrittenOperation;
   /** False in dry-run: run the client's document unchanged. */
   enforce: boolean;
+  outcome: 'allowed' | 'filtered' | 'dry_run';
+  /** The denied fields this request asked for (with its variables), for logs and the audit trail. */
+  denied: readonly DeniedPath[];
 }
 
 export interface PolicyPluginOptions {
@@ -23,7 +26,7 @@ export interface PolicyPluginOptions {
   /** Rewrites kept per schema. Default 2,000. */
   cacheSize?: number;
   /** Called for each whole-operation refusal (the gateway's govshare_refusals_total). */
-  onRefusal?: (code: string, reason: RefusalReason) => void;
+  onRefusal?: (code: string, reason: RefusalReason | 'POLICY_REWRITE_LIMIT') => void;
 }
 
 /**
@@ -61,12 +64,18 @@ export function policyPlugin(options: PolicyPluginOptions): ApolloServerPlugin<G
           let rewrite = cache.get(key);
           if (!rewrite) {
             const allowed = new Set<string>(decision.scopes);
-            rewrite = rewriteOperation({ schema, classification: options.classification, allowed: (scope) => allowed.has(scope), document, operationName: request.operationName });
+            try {
+              rewrite = rewriteOperation({ schema, classification: options.classification, allowed: (scope) => allowed.has(scope), document, operationName: request.operationName });
+            } catch (error) {
+              if (!(error instanceof RewriteLimitError)) throw error;
+              options.onRefusal?.('GRAPHQL_VALIDATION_FAILED', 'POLICY_REWRITE_LIMIT');
+              throw new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: error.code, http: { status: 400 } } });
+            }
             cache.set(key, rewrite);
           }
           if (!rewrite.changed) {
             options.metrics.decided('allowed');
-            context.policy = { rewrite, enforce: true };
+            context.policy = { rewrite, enforce: true, outcome: 'allowed', denied: [] };
             return;
           }
 
@@ -76,7 +85,7 @@ export function policyPlugin(options: PolicyPluginOptions): ApolloServerPlugin<G
           if (options.mode === 'dry-run') {
             options.metrics.decided('dry_run');
             context.logger.info({ ...who, wouldDeny: denied.map((d) => ({ path: d.path.join('.'), scope: d.scope })) }, 'policy dry-run: fields would be denied');
-            context.policy = { rewrite, enforce: false };
+            context.policy = { rewrite, enforce: false, outcome: 'dry_run', denied };
             return;
           }
           // A write cannot be answered with null: refuse the whole mutation (see rewrite-operation.ts),
@@ -85,9 +94,11 @@ export function policyPlugin(options: PolicyPluginOptions): ApolloServerPlugin<G
             throw refuse('DENIED_MUTATION', rewrite.deniedMutationFields.map((f) => ({ path: [f.node.alias?.value ?? f.node.name.value], scope: f.scope })));
           }
           if (options.mode === 'reject' && denied.length) throw refuse('DENIED_FIELDS', denied);
-          options.metrics.decided(denied.length ? 'filtered' : 'allowed');
-          context.logger.debug({ ...who, denied: denied.map((d) => ({ path: d.path.join('.'), scope: d.scope })) }, 'policy removed denied fields before planning');
-          context.policy = { rewrite, enforce: true };
+          // Every denied field may be @skip-ped by this request's variables: then nothing is denied.
+          const outcome = denied.length ? 'filtered' : 'allowed';
+          options.metrics.decided(outcome);
+          if (denied.length) context.logger.debug({ ...who, denied: denied.map((d) => ({ path: d.path.join('.'), scope: d.scope })) }, 'policy removed denied fields before planning');
+          context.policy = { rewrite, enforce: true, outcome, denied };
         },
       };
     },

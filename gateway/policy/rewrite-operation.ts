@@ -20,6 +20,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { GovshareError } from '../../platform/errors.ts';
 import type { Classification } from '../access/classification.ts';
 
 /**
@@ -116,6 +117,19 @@ export interface RewriteInput {
 /** A scope that no decision grants: a field missing from the classification is denied (default deny). */
 export const UNCLASSIFIED = 'unclassified';
 
+/**
+ * Removals one operation may record. Fragments spread under different @skip/@include
+ * conditions multiply them (each copy keeps its own conditions); an honest operation records
+ * tens, a fragment bomb millions: refused past this, before it costs memory.
+ */
+export const MAX_REMOVAL_ENTRIES = 2_000;
+
+export class RewriteLimitError extends GovshareError {
+  constructor() {
+    super('POLICY_REWRITE_LIMIT', `the operation spreads its fragments into more than ${MAX_REMOVAL_ENTRIES} denied selections`);
+  }
+}
+
 interface Filtered {
   selections: readonly SelectionNode[];
   entries: readonly RemovalEntry[];
@@ -133,6 +147,7 @@ export function rewriteOperation(input: RewriteInput): RewrittenOperation {
   const helper = privateAlias(document);
   const helperField: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: helper }, name: { kind: Kind.NAME, value: '__typename' } };
   const verdicts = new Map<string, { scope: string; coordinate: string } | null>();
+  const budget = { entries: 0 };
   const filteredFragments = new Map<string, Filtered>();
 
   const deniedOn = (type: GraphQLCompositeType, field: string): { scope: string; coordinate: string } | null => {
@@ -157,6 +172,7 @@ export function rewriteOperation(input: RewriteInput): RewrittenOperation {
   const filterSet = (type: GraphQLCompositeType, set: SelectionSetNode): Filtered => {
     const selections: SelectionNode[] = [];
     const entries: RemovalEntry[] = [];
+    const seen = new Set<RemovalEntry>();
     let changed = false;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -171,6 +187,7 @@ export function rewriteOperation(input: RewriteInput): RewrittenOperation {
         const denied = deniedOn(type, name);
         if (denied) {
           entries.push({ responseKey, conditions, denied: { ...denied, node: selection } });
+          if (++budget.entries > MAX_REMOVAL_ENTRIES) throw new RewriteLimitError();
           changed = true;
           continue;
         }
@@ -208,7 +225,15 @@ export function rewriteOperation(input: RewriteInput): RewrittenOperation {
         }
         const narrowed = narrowTo(schema, type, conditionType);
         const conditions = conditionsOf(selection.directives);
-        for (const entry of inner.entries) entries.push(hoist(entry, conditions, narrowed));
+        for (const entry of inner.entries) {
+          // The same fragment reached twice (a "diamond" of spreads) yields the same entry
+          // objects: keep one, so entries grow with the document, not exponentially with it.
+          const hoisted = hoist(entry, conditions, narrowed);
+          if (hoisted === entry && seen.has(entry)) continue;
+          seen.add(hoisted);
+          entries.push(hoisted);
+          if (++budget.entries > MAX_REMOVAL_ENTRIES) throw new RewriteLimitError();
+        }
         if (!inner.changed) selections.push(selection);
         else {
           changed = true;
@@ -291,20 +316,26 @@ function narrowTo(schema: GraphQLSchema, parent: GraphQLCompositeType, condition
   return possible.every((t) => covered.has(t)) ? undefined : new Set(possible.filter((t) => covered.has(t)));
 }
 
-/** The response keys of a selection set in the client's order, through its fragments. */
+/**
+ * The response keys of a selection set in the client's order, through its fragments. Each
+ * fragment is walked once: a second spread of it adds no key, and a diamond of spreads
+ * would otherwise cost exponential time.
+ */
 function responseKeys(set: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): string[] {
   const keys = new Set<string>();
-  const walk = (s: SelectionSetNode, seen: ReadonlySet<string>) => {
+  const walked = new Set<string>();
+  const walk = (s: SelectionSetNode) => {
     for (const selection of s.selections) {
       if (selection.kind === Kind.FIELD) keys.add(selection.alias?.value ?? selection.name.value);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet, seen);
-      else if (!seen.has(selection.name.value)) {
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!walked.has(selection.name.value)) {
+        walked.add(selection.name.value);
         const fragment = fragments.get(selection.name.value);
-        if (fragment) walk(fragment.selectionSet, new Set([...seen, selection.name.value]));
+        if (fragment) walk(fragment.selectionSet);
       }
     }
   };
-  walk(set, new Set());
+  walk(set);
   return [...keys];
 }
 

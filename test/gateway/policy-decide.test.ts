@@ -52,6 +52,7 @@ describe('the policy decision', () => {
     expect(decision.scopes).toEqual(['agency', 'education.degree', 'education.results', 'public']);
     expect(decision.grants['education.degree']).toEqual({ agreementId: active.id, legalBasis: 'consent' });
     expect(decision.consentCategories).toEqual(['education.degree', 'education.results']);
+    expect(decision.agreements).toEqual([{ id: active.id, categories: ['education.degree', 'education.results'], legalBasis: 'consent' }]);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Classification } from '../../gateway/access/classification.ts';
 import type { Scope } from '../../gateway/access/categories.ts';
 import { deniedPaths, restoreDenied } from '../../gateway/policy/restore-denied.ts';
-import { rewriteOperation, type RewrittenOperation } from '../../gateway/policy/rewrite-operation.ts';
+import { RewriteLimitError, rewriteOperation, type RewrittenOperation } from '../../gateway/policy/rewrite-operation.ts';
 
 /**
  * The rewrite on a fixed schema with interfaces and unions (the departments have none yet):
@@ -264,5 +264,27 @@ describe('rewriting an operation before planning', () => {
     if (!none.changed || !some.changed || !again.changed) return;
     expect(none.queryHash).not.toBe(some.queryHash);
     expect(none.queryHash).toBe(again.queryHash);
+  });
+
+  /** A chain of fragments each spreading the next two twice over: 2^levels paths to the bottom. */
+  function diamond(levels: number, directive = ''): string {
+    const fragments = [];
+    for (let i = 0; i < levels; i++) fragments.push(`fragment A${i} on Person { ...A${i + 1}${directive} ...B${i + 1}${directive} }`, `fragment B${i} on Person { ...A${i + 1}${directive} ...B${i + 1}${directive} }`);
+    fragments.push(`fragment A${levels} on Person { id name }`, `fragment B${levels} on Person { label degrees { title } }`);
+    return `{ me { ...A0 } } ${fragments.join(' ')}`;
+  }
+
+  it('stays linear on a diamond of fragment spreads', async () => {
+    const started = performance.now();
+    const { filtered, errors } = await run(diamond(40), []);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(filtered.data).toEqual({ me: { id: 'p1', name: null, label: 'Ann', degrees: null } });
+    expect(errors).toHaveLength(2);
+  });
+
+  it('refuses a diamond whose spreads carry conditions, before it costs memory', () => {
+    const started = performance.now();
+    expect(() => rewrite(diamond(30, ' @include(if: true)'), [])).toThrow(RewriteLimitError);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
