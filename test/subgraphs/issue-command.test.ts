@@ -17,6 +17,9 @@ import type { JusticeStore } from '../../subgraphs/justice/store.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { testStorage, type TestStorage } from '../support/storage.ts';
+import { freePort } from '../support/processes.ts';
+import { signRequest } from '../../credentials/request/sign-request.ts';
+import { createLedgerTrust, createVerifier, httpProofSource, httpStatusListSource } from '../../credentials/verify/index.ts';
 
 /**
  * `govshare issue` (cli/commands/issue.ts) as an operator runs it: the officer key of the
@@ -53,7 +56,9 @@ describe('govshare issue', () => {
   beforeAll(async () => {
     ledger = await startTestLedger();
     storage = testStorage('pglite');
-    const config = { ...storage.config, publicUrl: 'http://127.0.0.1:1' };
+    // The gateway's port is chosen first: credentials name their status lists under its URL.
+    const gatewayPort = await freePort();
+    const config = { ...storage.config, publicUrl: `http://127.0.0.1:${gatewayPort}` };
     for (const [name, department] of [['education', education], ['finance', finance], ['justice', justice]] as const) {
       (servers as Record<string, SubgraphServer<unknown>>)[name] = await startSubgraph(department as never, { config, port: 0, logger });
       servers[name].log.setAnchoring(
@@ -64,7 +69,7 @@ describe('govshare issue', () => {
     const enrolment = await servers.education.store.enrolStudent({ studentDid: graduate, institutionId: institution.id, programme: 'Nursing', level: 'DIPLOMA', startDate: '2021-09-01' });
     await servers.education.store.awardDegree({ holderDid: graduate, institutionId: institution.id, enrolmentId: enrolment.id, title: 'Diploma in Nursing', field: 'Nursing', awardedOn: '2024-06-30' });
 
-    gateway = await startGateway({ subgraphs: { education: servers.education.graphqlUrl, finance: servers.finance.graphqlUrl, justice: servers.justice.graphqlUrl }, port: 0, logger });
+    gateway = await startGateway({ subgraphs: { education: servers.education.graphqlUrl, finance: servers.finance.graphqlUrl, justice: servers.justice.graphqlUrl }, port: gatewayPort, logger });
     // What `govshare` reads from the environment: the data dir holding the keystore, its passphrase, the gateway's port.
     Object.assign(process.env, { GOVSHARE_DATA_DIR: ledger.dataDir, GOVSHARE_KEYSTORE_PASSPHRASE: TEST_PASSPHRASE, GATEWAY_PORT: String(gateway.port) });
   }, 180_000);
@@ -100,6 +105,44 @@ describe('govshare issue', () => {
     const proof = await fetch(`${gateway.url}/credentials/${payload.jti}/proof?issuer=${encodeURIComponent(educationDid)}`);
     expect(proof.status).toBe(200);
     expect(((await proof.json()) as CredentialProofAnswer).status).toBe('ANCHORED');
+  });
+
+  it('issues credentials the verifier accepts, and that it refuses once revoked', async () => {
+    const { stdout } = await run('TranscriptCredential', { subject: graduate });
+    const jwt = stdout.trim();
+    await servers.education.log.flush();
+    const contracts = ledger.current.contracts;
+    const trust = createLedgerTrust({
+      rpcUrl: ledger.current.url,
+      chainId: 1337,
+      contracts: { EthereumDIDRegistry: contracts.EthereumDIDRegistry.address, Anchor: contracts.Anchor.address, TrustedIssuers: contracts.TrustedIssuers.address },
+    });
+    try {
+      const verifier = () => createVerifier({ ...trust, proofs: httpProofSource(gateway.url), statusLists: httpStatusListSource() });
+      const report = await verifier().verifyCredential(jwt);
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.valid).toBe(true);
+
+      const { payload } = decodeJWT(jwt);
+      const educationKey = await ledger.keystore.loadKey('education');
+      const officer = { did: didForAddress(educationKey.address, 1337), privateKey: educationKey.privateKey };
+      const authorization = await signRequest({ caller: officer, audience: officer.did, subject: graduate, purpose: 'revoke-credential', credentialId: payload.jti! });
+      const revoked = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'mutation($input: ChangeCredentialStatusInput!) { revokeEducationCredential(input: $input) { status } }',
+          variables: { input: { jti: payload.jti, reason: 'issued in error', authorization } },
+        }),
+      });
+      expect(((await revoked.json()) as { data: unknown }).data).toEqual({ revokeEducationCredential: { status: 'REVOKED' } });
+      // A fresh verifier (no cached list) sees the revocation at once.
+      const after = await verifier().verifyCredential(jwt);
+      expect(after.valid).toBe(false);
+      expect(after.checks.find((c) => !c.ok)).toMatchObject({ code: 'REVOKED' });
+    } finally {
+      trust.close();
+    }
   });
 
   it('takes --claims for a subject the department has no records about', async () => {
