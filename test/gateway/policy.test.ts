@@ -332,6 +332,19 @@ describe('field-level policy at the gateway', () => {
     expect(allowed.data!.rPOLICY3.institution.code).toBe('POLICY-3');
   });
 
+  it('runs nothing for an operation it cannot resolve (unknown name, or several without one)', async () => {
+    const document = 'query A($did: DID!) { citizen(did: $did) { name } } query B { institutions(first: 1) { edges { node { id } } } }';
+    for (const operationName of ['C', undefined]) {
+      const { result, fetched } = await fetchesDuring(async () => {
+        const response = await fetch(gateways.filter.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document, operationName, variables: { did } }) });
+        return (await response.json()) as GraphQLResponse;
+      });
+      expect(result.data ?? null).toBeNull();
+      expect(result.errors?.length).toBeGreaterThan(0);
+      expect(fetched).toEqual({ education: 0, finance: 0, justice: 0 });
+    }
+  });
+
   it('counts decisions by outcome and whole-operation refusals by reason', async () => {
     const decisions = await metric('filter', 'govshare_policy_decisions_total');
     const outcome = (name: string) => decisions.find((d) => d.labels.includes(`outcome="${name}"`))?.value ?? 0;
