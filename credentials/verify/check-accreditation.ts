@@ -1,5 +1,4 @@
-import { keccak256, toUtf8Bytes } from 'ethers';
-import { credentialTypeId } from '../../anchor/ledger/trusted-issuers.ts';
+import { keccak256 } from 'ethers';
 import { coalesce, type CachedAccreditations, type VerifierCaches } from './caches.ts';
 import { messageOf } from './check-anchor-proof.ts';
 import type { CredentialClaims } from './check-claims.ts';
@@ -48,9 +47,14 @@ export interface AccreditationOptions {
   ttlMs: number;
 }
 
-/** The bytes32 id a credential type is accredited under. */
+/**
+ * The bytes32 id a credential type is accredited under: the UTF-8 name right-padded with zeros
+ * (ethers' encodeBytes32String, as credentialTypeId packs names) when it fits in 31 bytes,
+ * keccak256 of the name otherwise.
+ */
 export function typeIdOf(type: string): string {
-  return Buffer.byteLength(type, 'utf8') <= 31 ? credentialTypeId(type) : keccak256(toUtf8Bytes(type)).toLowerCase();
+  const bytes = Buffer.from(type, 'utf8');
+  return bytes.length <= 31 ? `0x${bytes.toString('hex').padEnd(64, '0')}` : keccak256(bytes).toLowerCase();
 }
 
 export async function checkAccreditation(
@@ -99,7 +103,7 @@ function firstUncovered(history: CachedAccreditations, ids: string[], types: str
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const covered = history.entries.some(
-      (entry) => entry.credentialType.toLowerCase() === id && entry.validFrom <= at && (entry.effectiveUntil === null || at < entry.effectiveUntil),
+      (entry) => entry.credentialType === id && entry.validFrom <= at && (entry.effectiveUntil === null || at < entry.effectiveUntil),
     );
     if (!covered) return types[i];
   }
@@ -112,7 +116,7 @@ async function readHistory(iss: string, source: AccreditationSource, caches: Ver
     const readAtMs = caches.clock();
     const entries = await source.accreditations(iss);
     if (!Array.isArray(entries)) throw new TypeError('the accreditation source answered no list');
-    const history: CachedAccreditations = { entries: entries.map((e) => ({ credentialType: String(e.credentialType), validFrom: Number(e.validFrom), effectiveUntil: e.effectiveUntil === null ? null : Number(e.effectiveUntil) })), readAtMs };
+    const history: CachedAccreditations = { entries: entries.map((e) => ({ credentialType: String(e.credentialType).toLowerCase(), validFrom: Number(e.validFrom), effectiveUntil: e.effectiveUntil === null ? null : Number(e.effectiveUntil) })), readAtMs };
     if (ttlMs > 0) caches.accreditations.set(iss, history, readAtMs + ttlMs);
     return history;
   });

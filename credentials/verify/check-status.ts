@@ -1,7 +1,5 @@
-import { checkListUrl } from '../status/entry.ts';
+import { checkListUrl, parseStatusEntry, STATUS_ENTRY_TYPE } from '../status/entry.ts';
 import { isStatusListError } from '../status/errors.ts';
-import { parseStatusEntry } from '../status/entry.ts';
-import { STATUS_ENTRY_TYPE } from '../status/entry.ts';
 import { parseStatusList, readParsedStatus, statusListSubjectOf } from '../status/read-status.ts';
 import { coalesce, type CachedStatusList, type VerifierCaches } from './caches.ts';
 import { isRecord } from './check-claims.ts';
@@ -81,12 +79,18 @@ async function checkEntry(iss: string, entry: unknown, sources: { statusLists: S
   if (!isRecord(entry) || entry.type !== STATUS_ENTRY_TYPE) return unavailable(`unsupported credentialStatus type (only ${STATUS_ENTRY_TYPE})`);
   let url: string;
   try {
-    url = checkListUrl(parseStatusEntry(entry).listUrl);
+    url = parseStatusEntry(entry).listUrl;
   } catch (error) {
     return unavailable(messageOf(error));
   }
+  // A cached list was fetched from a URL that passed checkListUrl; only a new one is checked.
   let list = caches.statusLists.get(url);
   if (!list) {
+    try {
+      checkListUrl(url);
+    } catch (error) {
+      return unavailable(messageOf(error));
+    }
     const fetched = await coalesce(caches, `status\u0000${url}`, () => fetchList(url, sources, caches, options));
     if ('ok' in fetched) return fetched;
     list = fetched;

@@ -106,12 +106,15 @@ export function firstDuplicateMember(text: string): string | undefined {
     if (c === 0x22 /* " */) {
       let end = i + 1;
       while (text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c /* \ */ ? 2 : 1;
-      const raw = text.slice(i, end + 1);
+      const start = i;
       i = end + 1;
-      while (i < text.length && /\s/.test(text[i]!)) i++;
+      // JSON whitespace is exactly space, tab, LF and CR (RFC 8259 §2).
+      for (let w = text.charCodeAt(i); w === 0x20 || w === 0x09 || w === 0x0a || w === 0x0d; w = text.charCodeAt(++i));
       const members = open.at(-1);
-      if (text[i] === ':' && members) {
-        const name = JSON.parse(raw) as string; // decodes escapes: "a" and "\u0061" are one name
+      if (text.charCodeAt(i) === 0x3a /* : */ && members) {
+        // Decodes escapes ("a" and "\u0061" are one name); without a backslash the text is the name.
+        const raw = text.slice(start, end + 1);
+        const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (members.has(name)) return name;
         members.add(name);
       }
