@@ -14,6 +14,9 @@ import type { CredentialProofAnswer } from '../../credentials/proof/credential-p
 import { parseStatusList, readStatus, statusListSubjectOf } from '../../credentials/status/index.ts';
 import { verifyJwt } from '../../credentials/verify/verify-jwt.ts';
 import { createLogger } from '../../platform/log.ts';
+import { allocateStatusIndex } from '../../subgraphs/kit/credentials/allocate-status-index.ts';
+import { currentStatusList } from '../../subgraphs/kit/credentials/current-status-list.ts';
+import { credentialSettings } from '../../subgraphs/kit/credentials/settings.ts';
 import { education } from '../../subgraphs/education/index.ts';
 import type { EducationStore } from '../../subgraphs/education/store.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
@@ -451,6 +454,62 @@ describe.each(STORAGES)('credentials issued by the departments (%s)', (kind) => 
       expect(list.list!.bitstring.get(issued.statusListIndex)).toBe(true);
 
       expect((await fetch(`${servers.education.url}/status/revocation-999`)).status).toBe(404);
+    });
+  });
+
+  describe('status lists', () => {
+    it('gives concurrent issuances distinct random indexes', async () => {
+      const issued = await Promise.all(Array.from({ length: 8 }, () => issueAs(alice, 'education', 'DegreeCredential', alice.did)));
+      const indexes = issued.map((response) => ok(response, 'issueEducationCredential').statusListIndex as number);
+      expect(new Set(indexes).size).toBe(8);
+      // Random, not sequential: eight consecutive indexes out of 131,072 would be a one-in-billions draw.
+      const sorted = [...indexes].sort((a, b) => a - b);
+      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThan(7);
+    });
+
+    it('starts a new series (two new lists) once the current one is full enough', async () => {
+      const settings = credentialSettings({ department: 'education', publicUrl: PUBLIC_URL, seriesFillLimit: 1 / 131_072 });
+      const db = servers.education.store.db;
+      const rollback = new Error('roll back');
+      await expect(
+        db.transaction(async (tx) => {
+          const [{ latest }] = (await tx.query<{ latest: number }>('SELECT max(id) AS latest FROM status_list_series')) as [{ latest: number }];
+          const first = await allocateStatusIndex(tx, settings);
+          const second = await allocateStatusIndex(tx, settings);
+          expect(first.series).toBe(latest + 1);
+          expect(second.series).toBe(latest + 2);
+          expect(second.lists).toEqual({ revocation: `revocation-${latest + 2}`, suspension: `suspension-${latest + 2}` });
+          const lists = await tx.query('SELECT id, purpose, series FROM status_lists WHERE series = $1 ORDER BY purpose', [latest + 2]);
+          expect(lists).toEqual([
+            { id: `revocation-${latest + 2}`, purpose: 'revocation', series: latest + 2 },
+            { id: `suspension-${latest + 2}`, purpose: 'suspension', series: latest + 2 },
+          ]);
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+    });
+
+    it('signs a list again only when it ages, or when the department\'s key changed', async () => {
+      const settings = credentialSettings({ department: 'education', publicUrl: PUBLIC_URL });
+      const db = servers.education.store.db;
+      const issuer = { ...officers.education!, resolver };
+      const now = new Date();
+      const served = (await currentStatusList(db, 'suspension-1', issuer, settings, now))!;
+      expect((await currentStatusList(db, 'suspension-1', issuer, settings, new Date(now.getTime() + 3_600_000)))!.jwt).toBe(served.jwt);
+      // Less than a quarter of its validity left: signed again, valid from then.
+      const later = new Date(served.validUntil.getTime() - 3_600_000);
+      const renewed = (await currentStatusList(db, 'suspension-1', issuer, settings, later))!;
+      expect(renewed.jwt).not.toBe(served.jwt);
+      expect(decodeJWT(renewed.jwt).payload.nbf).toBe(Math.floor(later.getTime() / 1000));
+      // Without a key, a copy past its validity cannot be served.
+      await expect(currentStatusList(db, 'suspension-1', undefined, settings, new Date(renewed.validUntil.getTime() + 1000))).rejects.toMatchObject({ code: 'ISSUER_UNAVAILABLE' });
+      // Another key (a rotation): signed again by it.
+      const rotated = { ...issuer, privateKey: Wallet.createRandom().privateKey };
+      const resigned = (await currentStatusList(db, 'suspension-1', rotated, settings, later))!;
+      expect(resigned.jwt).not.toBe(renewed.jwt);
+      // Back to the department's key for the rest of the suite.
+      await currentStatusList(db, 'suspension-1', issuer, settings, now);
+      expect(await currentStatusList(db, 'no-such-list', issuer, settings, now)).toBeUndefined();
     });
   });
 

@@ -36,12 +36,19 @@ export async function allocateStatusIndex(tx: Queryable, settings: CredentialSet
   if (!series || series.allocated_count >= Math.floor(series.length * settings.seriesFillLimit)) {
     const id = (series?.id ?? 0) + 1;
     const length = settings.listLength;
-    [series] = await tx.query<{ id: number; length: number; allocated: Uint8Array; allocated_count: number }>(
-      'INSERT INTO status_list_series (id, length, allocated) VALUES ($1, $2, $3) RETURNING id, length, allocated, allocated_count',
-      [id, length, Buffer.alloc(length / 8)],
-    );
+    // Two issuances may start the same series at once (PostgreSQL): the second waits for the
+    // first's insert, inserts nothing, and allocates in the series the first created.
+    await tx.query('INSERT INTO status_list_series (id, length, allocated) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [id, length, Buffer.alloc(length / 8)]);
     const lists = statusListIds(id);
-    await tx.query("INSERT INTO status_lists (id, series, purpose) VALUES ($1, $3, 'revocation'), ($2, $3, 'suspension')", [lists.revocation, lists.suspension, id]);
+    await tx.query("INSERT INTO status_lists (id, series, purpose) VALUES ($1, $3, 'revocation'), ($2, $3, 'suspension') ON CONFLICT (id) DO NOTHING", [
+      lists.revocation,
+      lists.suspension,
+      id,
+    ]);
+    [series] = await tx.query<{ id: number; length: number; allocated: Uint8Array; allocated_count: number }>(
+      'SELECT id, length, allocated, allocated_count FROM status_list_series WHERE id = $1 FOR UPDATE',
+      [id],
+    );
   }
   const { id, length } = series!;
   const allocated = Bitstring.fromBytes(series!.allocated);
