@@ -24,8 +24,10 @@ import { CHECK_VERIFIER, credentialSettings, runCredential, type CredentialSetti
  *   present. With a DidVersionSource the latest document is cached by the version of its last
  *   change (one eth_call per presentation; a rotation counts from the next one).
  * - validity-period: nbf / exp / iat as for a credential, and `iat` (or else `nbf`) is required
- *   and at most `maxPresentationAgeSeconds` old (default 300): that bounds how long a nonce must be
- *   remembered (the NonceStore ttl), so single use holds even if a verifier reuses a challenge.
+ *   and at most `maxPresentationAgeSeconds` old (default 3600, the wallet's longest lifetime;
+ *   its default `exp` is 300 s): with `exp`, that bounds how long a nonce must be remembered
+ *   (the NonceStore ttl: until the presentation could no longer be accepted), so single use
+ *   holds even if a verifier reuses a challenge.
  * - every embedded credential goes through the full credential pipeline with the same trust and
  *   caches; its lines appear in this report with ids prefixed `credential[i].` (flat, so a
  *   client reads one list), followed by `credential[i].holder`: the credential's subject (`sub`)
@@ -36,7 +38,8 @@ import { CHECK_VERIFIER, credentialSettings, runCredential, type CredentialSetti
 export const CHECK_HOLDER_KEYS = 'holder-keys';
 export const DEFAULT_MAX_CREDENTIALS = 10;
 export const DEFAULT_MAX_PRESENTATION_BYTES = 256 * 1024;
-export const DEFAULT_MAX_PRESENTATION_AGE_SECONDS = 300;
+/** The wallet's longest presentation lifetime (credentials/wallet: MAX_PRESENTATION_SECONDS). */
+export const DEFAULT_MAX_PRESENTATION_AGE_SECONDS = 3600;
 
 export interface VerifyPresentationOptions extends VerifyCredentialOptions {
   /** The challenge this verifier gave the holder: the presentation's `nonce` must equal it. */
@@ -49,7 +52,7 @@ export interface VerifyPresentationOptions extends VerifyCredentialOptions {
   maxCredentials?: number;
   /** Size cap of the presentation JWT (default 256 KiB, the gateway's body limit). */
   maxPresentationBytes?: number;
-  /** Oldest `iat` accepted, seconds (default 300). */
+  /** Oldest `iat` accepted, seconds (default 3600). */
   maxPresentationAgeSeconds?: number;
 }
 
@@ -140,7 +143,10 @@ export async function runPresentation(jwt: unknown, trust: VerifierTrust, caches
     const audience = checkAudience(audiences, options.domain);
     checks.push(audience);
     if (!audience.ok) return;
-    const unused = await checkNonceUnused(options.nonces, options.domain!, options.challenge!, maxAge + 2 * settings.skewSeconds);
+    // Remember the nonce for as long as this presentation could still be accepted.
+    const acceptedUntil = Math.min(typeof jws.payload.exp === 'number' ? jws.payload.exp : Infinity, madeAt + maxAge) + settings.skewSeconds;
+    const ttlSeconds = Math.max(1, Math.ceil(acceptedUntil - now.getTime() / 1000));
+    const unused = await checkNonceUnused(options.nonces, options.domain!, options.challenge!, ttlSeconds);
     checks.push(unused);
     if (!unused.ok) return;
 
