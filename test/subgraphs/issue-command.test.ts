@@ -17,7 +17,8 @@ import type { JusticeStore } from '../../subgraphs/justice/store.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { testStorage, type TestStorage } from '../support/storage.ts';
-import { freePort } from '../support/processes.ts';
+import { freePort, runCli } from '../support/processes.ts';
+import { openDatabase } from '../../store/open.ts';
 import { signRequest } from '../../credentials/request/sign-request.ts';
 import { createLedgerTrust, createVerifier, httpProofSource, httpStatusListSource } from '../../credentials/verify/index.ts';
 
@@ -74,10 +75,17 @@ describe('govshare issue', () => {
     Object.assign(process.env, { GOVSHARE_DATA_DIR: ledger.dataDir, GOVSHARE_KEYSTORE_PASSPHRASE: TEST_PASSPHRASE, GATEWAY_PORT: String(gateway.port) });
   }, 180_000);
 
-  afterAll(async () => {
-    process.env = savedEnv;
+  let stopped = false;
+  async function stopServers() {
+    if (stopped) return;
+    stopped = true;
     await gateway?.close();
     for (const server of Object.values(servers)) await server?.close();
+  }
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await stopServers();
     await storage?.cleanup();
     await ledger?.cleanup();
   });
@@ -193,5 +201,38 @@ describe('govshare issue', () => {
       subject: graduate,
     });
     await expect(other).rejects.toMatchObject({ code: 'NOT_AUTHORIZED' });
+  });
+  it('leaves `govshare audit` clean with credentials issued, and has it name an issued credential altered by SQL', async () => {
+    for (const server of Object.values(servers)) await server.log.flush();
+    const [issued] = await servers.education.store.db.query<{ id: string }>('SELECT id FROM issued_credentials ORDER BY issued_at LIMIT 1');
+    await stopServers();
+    const contracts = ledger.current.contracts;
+    const env = {
+      GOVSHARE_DATA_DIR: storage.config.dataDir,
+      LEDGER_RPC_URL: ledger.current.url,
+      LEDGER_CHAIN_ID: '1337',
+      LEDGER_CONTRACTS: Object.entries(contracts).map(([name, contract]) => `${name}=${contract.address}`).join(','),
+      GOVSHARE_LOG_LEVEL: 'silent',
+    };
+    const report = async () => {
+      const audit = runCli(['audit', '--json'], env);
+      const { code } = await audit.exited;
+      return { code, report: JSON.parse(audit.output().slice(audit.output().indexOf('{'))) };
+    };
+    const clean = await report();
+    expect(clean.report.departments.map((d: { findings: unknown[] }) => d.findings)).toEqual([[], [], [], []]);
+    expect(clean.code).toBe(0);
+
+    const db = await openDatabase(storage.config, 'education');
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL session_replication_role = replica');
+      await tx.query("UPDATE issued_credentials SET type = 'TranscriptCredential' WHERE id = $1", [issued!.id]);
+    });
+    await db.close();
+    const tampered = await report();
+    expect(tampered.code).toBe(1);
+    expect(tampered.report.departments.find((d: { department: string }) => d.department === 'education').findings).toEqual([
+      { table: 'issued_credentials', id: issued!.id, problem: 'ALTERED' },
+    ]);
   });
 });
