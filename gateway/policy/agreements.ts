@@ -48,7 +48,7 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Ag
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   const now = options.now ?? Date.now;
   const departments = departmentMap(options.departments);
-  let agreements: readonly Agreement[] = [];
+  let byConsumer = indexByConsumer([]);
   let version: number | null = null;
   let confirmedAt: number | null = null;
   let failing = false;
@@ -65,7 +65,8 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Ag
       const current = await options.reader.version();
       // Read the version first: a change during all() moves it again and the next poll reloads.
       if (current !== version) {
-        agreements = Object.freeze(await options.reader.all());
+        const agreements = await options.reader.all();
+        byConsumer = indexByConsumer(agreements);
         options.logger?.info({ version: current, agreements: agreements.length }, 'sharing agreements loaded');
         version = current;
       }
@@ -96,7 +97,7 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Ag
   loop();
 
   return {
-    snapshot: () => ({ chainId: options.reader.chainId, agreements, departments, fresh: fresh() }),
+    snapshot: () => ({ chainId: options.reader.chainId, byConsumer, departments, fresh: fresh() }),
     status: () => ({ version, ageSeconds: confirmedAt === null ? null : (now() - confirmedAt) / 1000, fresh: fresh() }),
     ready: () => firstLoad,
     refresh,
@@ -114,19 +115,31 @@ export function memoryAgreementSource(options: {
   agreements?: readonly Agreement[];
 }): AgreementSource & { set(agreements: readonly Agreement[]): void } {
   const departments = departmentMap(options.departments);
-  let agreements = options.agreements ?? [];
+  let byConsumer = indexByConsumer(options.agreements ?? []);
   let version = 0;
   return {
-    snapshot: () => ({ chainId: options.chainId, agreements, departments, fresh: true }),
+    snapshot: () => ({ chainId: options.chainId, byConsumer, departments, fresh: true }),
     status: () => ({ version, ageSeconds: 0, fresh: true }),
     set(next) {
-      agreements = next;
+      byConsumer = indexByConsumer(next);
       version++;
     },
     close() {},
   };
 }
 
+/** Built once per load, so a request looks up its agency's agreements instead of scanning all. */
+function indexByConsumer(agreements: readonly Agreement[]): ReadonlyMap<string, readonly Agreement[]> {
+  const index = new Map<string, Agreement[]>();
+  for (const agreement of agreements) {
+    const consumer = agreement.consumer.toLowerCase();
+    let list = index.get(consumer);
+    if (!list) index.set(consumer, (list = []));
+    list.push(Object.freeze({ ...agreement }));
+  }
+  return index;
+}
+
 function departmentMap(given: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
-  return new Map(Object.entries(given).map(([department, identity]) => [identityAddress(identity), department]));
+  return new Map(Object.entries(given).map(([department, identity]) => [identityAddress(identity).toLowerCase(), department]));
 }

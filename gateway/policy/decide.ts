@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
-import { getAddress } from 'ethers';
 import { isAgreementActive, type Agreement, type LegalBasis } from '../../anchor/ledger/sharing-agreements.ts';
-import { addressOfDid, networkName } from '../../anchor/ledger/did.ts';
+import { networkName } from '../../anchor/ledger/did.ts';
 import { CATEGORIES, type Category, type Scope } from '../access/categories.ts';
 
 // The package's CommonJS typing does not match its ESM default export.
@@ -27,11 +26,12 @@ export interface PolicyRequest {
   agency?: { did: string; purpose: string } | undefined;
 }
 
-/** What the policy knows of the ledger's agreements at the time of a request. */
+/** What the policy knows of the ledger's agreements at the time of a request (see agreements.ts). */
 export interface AgreementSnapshot {
   chainId: number;
-  agreements: readonly Agreement[];
-  /** Identity address (checksummed) → the department it speaks for. */
+  /** Agreements by consumer identity address in lower case: a request looks up its agency's only. */
+  byConsumer: ReadonlyMap<string, readonly Agreement[]>;
+  /** Identity address in lower case → the department it speaks for. */
   departments: ReadonlyMap<string, string>;
   /** False when the ledger could not be read for longer than the source allows: grant no category. */
   fresh: boolean;
@@ -73,10 +73,9 @@ export function decide(request: PolicyRequest, snapshot: AgreementSnapshot | und
     if (!snapshot?.fresh) failedClosed = 'AGREEMENTS_UNAVAILABLE';
     else {
       const consumer = consumerAddress(agency.did, snapshot.chainId);
-      for (const agreement of snapshot.agreements) {
-        if (!consumer || !sameAddress(agreement.consumer, consumer)) continue;
+      for (const agreement of (consumer && snapshot.byConsumer.get(consumer)) || []) {
         if (!isAgreementActive(agreement, nowSeconds) || !agreement.purposes.includes(agency.purpose)) continue;
-        const provider = snapshot.departments.get(checksum(agreement.provider) ?? '');
+        const provider = snapshot.departments.get(agreement.provider.toLowerCase());
         for (const name of agreement.categories) {
           if (!isCategory(name) || provider !== departmentOf(name)) continue;
           scopes.add(name);
@@ -123,24 +122,10 @@ function better(current: CategoryGrant | undefined, candidate: CategoryGrant): C
   return current.agreementId <= candidate.agreementId ? current : candidate;
 }
 
-/** The agency's identity address if its DID is a did:ethr on this ledger's network. */
+const DID_ETHR = /^did:ethr:(?:([a-z0-9]+):)?(0x[0-9a-fA-F]{40})$/;
+
+/** The agency's identity address (lower case) if its DID is a did:ethr on this ledger's network. */
 function consumerAddress(did: string, chainId: number): string | undefined {
-  try {
-    const { address, network } = addressOfDid(did);
-    return network === networkName(chainId) ? address : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function checksum(address: string): string | undefined {
-  try {
-    return getAddress(address);
-  } catch {
-    return undefined;
-  }
-}
-
-function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  const match = DID_ETHR.exec(did);
+  return match && match[1] === networkName(chainId) ? match[2]!.toLowerCase() : undefined;
 }

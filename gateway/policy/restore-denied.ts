@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { UNAUTHORIZED_FIELD, type DeniedPath } from './codes.ts';
-import type { Condition, RemovalSet, RewrittenOperation } from './rewrite-operation.ts';
+import type { Condition, DeniedField, RemovalSet, RewrittenOperation } from './rewrite-operation.ts';
 
 type Changed = Extract<RewrittenOperation, { changed: true }>;
 type Path = (string | number)[];
@@ -43,13 +43,7 @@ export function restoreDenied<R extends ExecutionResult<Record<string, unknown>>
       const key = JSON.stringify(at);
       if (errored.has(key)) continue;
       errored.add(key);
-      errors.push(
-        new GraphQLError(`not authorized to read ${denied.coordinate}: it needs scope "${denied.scope}"`, {
-          nodes: [denied.node],
-          path: at,
-          extensions: { code: UNAUTHORIZED_FIELD, scope: denied.scope },
-        }),
-      );
+      errors.push(errorAt(denied, at));
     }
     if (added) reorder(object, set.order);
   };
@@ -65,6 +59,34 @@ export function restoreDenied<R extends ExecutionResult<Record<string, unknown>>
   for (const object of visited) delete object[rewrite.helper];
   if (!errors.length) return result;
   return { ...result, errors: [...(result.errors ?? []), ...errors] };
+}
+
+/**
+ * One error per removed path, and a list of 100 citizens with 5 denied fields has 500 of
+ * them: GraphQLError's constructor (stack capture, property definitions, locations) costs
+ * ~20 µs, more than the rest of the policy together. So each denied field gets one complete
+ * GraphQLError, made once and without a stack (clients never see stacks), and each path an
+ * object inheriting from it with its own `path`: still a GraphQLError to Apollo
+ * (`instanceof`, `toJSON`), at ~1 µs.
+ */
+const templates = new WeakMap<DeniedField, GraphQLError>();
+
+function errorAt(denied: DeniedField, path: Path): GraphQLError {
+  let template = templates.get(denied);
+  if (!template) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      template = new GraphQLError(`not authorized to read ${denied.coordinate}: it needs scope "${denied.scope}"`, {
+        nodes: [denied.node],
+        extensions: { code: UNAUTHORIZED_FIELD, scope: denied.scope },
+      });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    templates.set(denied, template);
+  }
+  return Object.create(template, { path: { value: path, enumerable: true } }) as GraphQLError;
 }
 
 /**

@@ -127,7 +127,7 @@ describe('the ledger agreement source', () => {
       state.version++;
       await source.refresh();
       expect(state.loads).toBe(2);
-      expect(source.snapshot().agreements).toEqual([]);
+      expect(source.snapshot().byConsumer.size).toBe(0);
     } finally {
       source.close();
     }
