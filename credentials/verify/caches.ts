@@ -83,7 +83,7 @@ export function createVerifierCaches(options: CacheOptions = {}): VerifierCaches
     assertionKeys: new KeyCache({ maxEntries }),
     authenticationKeys: new KeyCache({ maxEntries }),
     accountKeys: new LruMap({ maxEntries, clock }),
-    anchorings: new LruMap({ maxEntries: Math.max(maxEntries, options.maxEntries === undefined ? 100_000 : maxEntries), clock }),
+    anchorings: new LruMap({ maxEntries: options.maxEntries ?? 100_000, clock }),
     checkpoints: new LruMap({ maxEntries, clock }),
     statusLists: new LruMap({ maxEntries, clock }),
     accreditations: new LruMap({ maxEntries, clock }),

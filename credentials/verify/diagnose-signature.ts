@@ -14,8 +14,9 @@ import type { DidSource } from './trust.ts';
  *
  * - KEY_NOT_VALID_AT_ANCHOR_TIME: the signature verifies under a key of an earlier version of
  *   the issuer's document (rotated out before the credential was anchored: ERC-1056
- *   `changeOwner`, `revokeAttribute`, an expired or revoked delegate) or of its latest document
- *   (published only after the anchoring). A signature with a rotated-out key is exactly what a
+ *   `changeOwner`, `revokeAttribute`, a revoked delegate) or of its latest document (published
+ *   only after the anchoring). A delegate that merely expired (no event) is not found this way
+ *   and reads SIGNATURE_INVALID: invalid either way. A signature with a rotated-out key is exactly what a
  *   stolen old key produces, and it must not count (DESIGN.md "Trust model").
  * - SIGNATURE_INVALID: no key in that history verifies it (a bit flip, another signer, a
  *   malleated high-S copy, which is never diagnosed).

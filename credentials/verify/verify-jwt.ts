@@ -3,7 +3,8 @@ import { checkAlgorithm, CREDENTIAL_ALGORITHMS } from './check-algorithm.ts';
 import { checkSignature, type CandidateKey } from './check-signature.ts';
 import { checkStructure, type DecodedJws } from './check-structure.ts';
 import { checkTime } from './check-time.ts';
-import { candidateKeys, keySetOf, checkIssuerKeys, CHECK_ISSUER_KEYS, hasUnrecoveredAccounts, recoverAccountKeys, type IssuerKeySet, type KeyCache } from './issuer-keys.ts';
+import { candidateKeys, checkIssuerKeys, hasUnrecoveredAccounts, recoverAccountKeys, type KeyCache } from './issuer-keys.ts';
+import { resolveKeySet } from './resolve-keys.ts';
 import { describe, fail, pass, toReport, type CheckResult, type VerificationReport } from './report.ts';
 
 /**
@@ -61,7 +62,11 @@ export async function verifyJwt(jwt: unknown, options: VerifyJwtOptions): Promis
   }
   checks.push(pass(CHECK_ISSUER));
 
-  const keySet = await issuerKeySet(iss, options);
+  const keySet = await resolveKeySet(options.resolver, iss, {
+    relationship: options.relationship ?? 'assertionMethod',
+    ...(options.versionId !== undefined && { versionId: options.versionId }),
+    ...(options.keyCache && { keyCache: options.keyCache }),
+  });
   if ('ok' in keySet) {
     checks.push(keySet);
     return done({ jws });
@@ -81,24 +86,4 @@ export async function verifyJwt(jwt: unknown, options: VerifyJwtOptions): Promis
 
   checks.push(checkTime(jws.payload, options.skewSeconds === undefined ? { now: options.now } : { now: options.now, skewSeconds: options.skewSeconds }));
   return done({ jws, signer: signature.signer });
-}
-
-async function issuerKeySet(did: string, options: VerifyJwtOptions): Promise<IssuerKeySet | CheckResult> {
-  const { versionId, keyCache } = options;
-  const cached = versionId !== undefined ? keyCache?.get(did, versionId) : undefined;
-  if (cached) return cached;
-  let document: DIDDocument;
-  try {
-    ({ document } = await options.resolver.resolveDocument(did, versionId === undefined ? {} : { versionId }));
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // Only a DID that is itself wrong is the issuer's fault; anything else (outage, unexpected
-    // error) is RESOLUTION_UNAVAILABLE, so an outage never reads as "unknown DID" nor as valid.
-    const mapped = code === 'DID_INVALID' || code === 'DID_UNKNOWN_NETWORK' ? 'ISSUER_INVALID' : 'RESOLUTION_UNAVAILABLE';
-    return fail(CHECK_ISSUER_KEYS, mapped, (error as Error)?.message?.slice(0, 200));
-  }
-  if (document?.id !== did) return fail(CHECK_ISSUER_KEYS, 'ISSUER_INVALID', `resolved document is for ${describe(document?.id)}, not ${did}`);
-  const set = keySetOf(document, options.relationship ?? 'assertionMethod', versionId);
-  if (versionId !== undefined) keyCache?.set(did, versionId, set);
-  return set;
 }
