@@ -43,7 +43,14 @@ export interface LedgerAgreementSourceOptions {
  * termination takes effect within a poll interval. Expiry needs no poll: the decision checks
  * each agreement's window at request time.
  */
-export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): AgreementSource & { ready(): Promise<void>; refresh(): Promise<void> } {
+export interface LedgerAgreementSource extends AgreementSource {
+  /** Resolves after the first successful read. */
+  ready(): Promise<void>;
+  /** Polls now (what the timer does every pollMs). */
+  refresh(): Promise<void>;
+}
+
+export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): LedgerAgreementSource {
   const pollMs = options.pollMs ?? 1_000;
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   const now = options.now ?? Date.now;

@@ -4,10 +4,10 @@ import type { Logger } from '../../platform/log.ts';
 import { keystorePassphrase, openKeystore } from '../../anchor/keys/keystore.ts';
 import { ledgerEndpoint, waitForLedgerPatiently } from '../../anchor/ledger/endpoint.ts';
 import { createSharingAgreementsClient } from '../../anchor/ledger/sharing-agreements.ts';
-import { ledgerAgreementSource, type AgreementSource } from './agreements.ts';
+import { ledgerAgreementSource, type LedgerAgreementSource } from './agreements.ts';
 
 export interface ConnectedAgreements {
-  source: AgreementSource;
+  source: LedgerAgreementSource;
   close(): void;
 }
 

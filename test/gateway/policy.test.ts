@@ -10,13 +10,13 @@ import { demoCitizens } from '../../demo/citizens.ts';
 import { createAgencyAuthenticator } from '../../gateway/auth/authenticate-agency.ts';
 import { createAgencyToken } from '../../gateway/auth/agency-token.ts';
 import { memoryReplayGuard } from '../../gateway/auth/replay-guard.ts';
-import { ledgerAgreementSource } from '../../gateway/policy/agreements.ts';
+import { connectAgreements } from '../../gateway/policy/connect.ts';
 import type { PolicyMode } from '../../gateway/policy/mode.ts';
 import { startGateway, type GatewayServer } from '../../gateway/server.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
-import { startDepartments, type RunningDepartments } from '../support/federation.ts';
+import { capturingLogger, startDepartments, type RunningDepartments } from '../support/federation.ts';
 import { testStorage, type TestStorage } from '../support/storage.ts';
-import { startTestLedger, type TestLedger } from '../anchor/ledger-fixture.ts';
+import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 
 /**
  * Field-level enforcement end to end: agreements on a real ledger, agency tokens, three
@@ -25,6 +25,7 @@ import { startTestLedger, type TestLedger } from '../anchor/ledger-fixture.ts';
  * department from the gateway's /metrics.
  */
 const CITIZENS = 6;
+const silent = capturingLogger('gateway').logger;
 const EDUCATION = ['education.enrolment', 'education.results', 'education.degree', 'education.transfer', 'education.authorship'];
 const FINANCE = ['finance.identity', 'finance.tax', 'finance.payments'];
 const JUSTICE = ['justice.case', 'justice.party', 'justice.judgment', 'justice.criminal-record', 'justice.evidence'];
@@ -145,13 +146,15 @@ describe('field-level policy at the gateway', () => {
     const resolver = createDidResolver({ ...endpoint(), registry });
     const versions = createDidVersionReader({ ...endpoint(), registry });
     const replay = memoryReplayGuard();
-    const reader = agreementsClient();
-    const agreements = ledgerAgreementSource({
-      reader,
-      departments: { education: ledger.keystore.address('education'), finance: ledger.keystore.address('finance'), justice: ledger.keystore.address('justice') },
+    // As `govshare serve gateway` connects it: the contract from the ledger's data dir, the departments from the keystore.
+    const connected = await connectAgreements({
+      config: { dataDir: ledger.dataDir, ledgerRpcUrl: ledger.current.url, ledgerChainId: 1337, ledgerPort: 0 },
+      logger: silent,
+      passphrase: TEST_PASSPHRASE,
       pollMs: 200,
     });
-    closers.push(() => resolver.close(), () => versions.close(), () => replay.close(), () => agreements.close());
+    const agreements = connected.source;
+    closers.push(() => resolver.close(), () => versions.close(), () => replay.close(), () => connected.close());
     await agreements.ready();
     const authenticate = createAgencyAuthenticator({ gatewayDid, resolver, versions, replay });
     for (const mode of ['filter', 'reject', 'dry-run'] as const) {
