@@ -1,4 +1,4 @@
-import { createVerifierCaches, type CheckpointFact, type VerifierCaches } from './caches.ts';
+import { coalesce, createVerifierCaches, type CheckpointFact, type VerifierCaches } from './caches.ts';
 import { DEFAULT_ACCREDITATION_TTL_MS, DEFAULT_MAX_ANCHOR_DELAY_SECONDS, MAX_ACCREDITATION_TTL_MS, checkAccreditation } from './check-accreditation.ts';
 import { checkAlgorithm, CREDENTIAL_ALGORITHMS } from './check-algorithm.ts';
 import { CHECK_ANCHOR_PROOF, fetchAnchorProof, messageOf, type ValidatedProof } from './check-anchor-proof.ts';
@@ -152,7 +152,7 @@ async function pipeline(jwt: unknown, trust: VerifierTrust, caches: VerifierCach
     checks.push(pass(CHECK_DIGEST), pass(CHECK_INCLUSION), pass(CHECK_ANCHORED, `block ${known.blockNumber}`));
     ({ blockNumber, blockTime } = known);
   } else {
-    const anchorProof = await fetchAnchorProof(trust.proofs, iss, jti);
+    const anchorProof = await coalesce(caches, `proof\u0000${anchoringKey}`, () => fetchAnchorProof(trust.proofs, iss, jti));
     checks.push(anchorProof.check);
     if (!anchorProof.proof) return;
     const proof = anchorProof.proof;

@@ -96,6 +96,17 @@ describe('genuine credentials', () => {
     for (const issued of [...batch, later]) expect((await verifier.verifyCredential(issued.jwt)).valid).toBe(true);
   });
 
+  it('verifies concurrent requests for one credential with one proof fetch and one list fetch', async () => {
+    const issued = await justice.issue({ type: 'NoCriminalRecordCredential' });
+    await justice.anchor();
+    const fresh = createVerifier(world.trust);
+    const [proofCalls, listCalls] = [world.proofs.calls, world.statusLists.calls];
+    const reports = await Promise.all(Array.from({ length: 10 }, () => fresh.verifyCredential(issued.jwt)));
+    expect(reports.every((r) => r.valid)).toBe(true);
+    expect(world.proofs.calls - proofCalls).toBe(1);
+    expect(world.statusLists.calls - listCalls).toBe(2);
+  });
+
   it('stays valid after a later checkpoint of its log (proofs against the first one keep working)', async () => {
     await education.issue();
     await education.anchor();
