@@ -7,6 +7,7 @@ import { nodeES256KSigner } from '../../credentials/sign/es256k-signer.ts';
 import { signRequest } from '../../credentials/request/sign-request.ts';
 import { verifyRequest, type VerifyRequestOptions } from '../../credentials/request/verify-request.ts';
 import { GovshareError } from '../../platform/errors.ts';
+import { callerRole } from '../../subgraphs/kit/credentials/authorize.ts';
 
 /**
  * The signed request a credential mutation takes (credentials/request): every check that
@@ -119,5 +120,16 @@ describe('signed requests', () => {
   it('refuses to sign a request that would live longer than five minutes', async () => {
     await expect(sign({ lifetimeSeconds: 301 })).rejects.toThrow(RangeError);
     await expect(sign({ requestId: 'short' })).rejects.toThrow(RangeError);
+  });
+
+  it('tells an officer from the subject, whatever the case of a did:ethr address', () => {
+    const officer = didForAddress(Wallet.createRandom().address, 1337);
+    const checksummed = (did: string) => did.replace(/0x[0-9a-f]{40}$/, (address) => address.toUpperCase().replace('0X', '0x'));
+    const dept = { did: department, officers: [checksummed(officer)] };
+    expect(callerRole(department, subject, dept)).toBe('officer');
+    expect(callerRole(officer, subject, dept)).toBe('officer');
+    expect(callerRole(checksummed(subject), subject, dept)).toBe('subject');
+    expect(callerRole(subject, department, dept)).toBeUndefined();
+    expect(callerRole('did:key:z6MkABC', 'did:key:z6Mkabc', dept)).toBeUndefined();
   });
 });
