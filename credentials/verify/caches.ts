@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { DIDDocument } from 'did-resolver';
 import type { ParsedStatusList } from '../status/read-status.ts';
 import { KeyCache } from './issuer-keys.ts';
 import { LruMap } from './lru-map.ts';
@@ -23,6 +24,9 @@ import type { AccreditationEntry } from './trust.ts';
  *   so a revocation shows at the latest when the entry expires.
  * - `accreditations`: an issuer's TrustedIssuers history for a few seconds, used only for times
  *   before it was read (see check-accreditation.ts).
+ * - `history`: documents read only to explain a failed signature (which key, rotated when):
+ *   versioned ones for good, the latest for 30 s. They choose between two refusal codes and
+ *   never make anything valid; caching them keeps forged signatures from costing the ledger.
  */
 export interface AnchoringFact {
   /** Hex SHA-256 of the signing input the anchoring was verified for. */
@@ -55,6 +59,11 @@ export interface CachedAccreditations {
   readAtMs: number;
 }
 
+export interface HistoryDocument {
+  document: DIDDocument;
+  metadata?: { versionId?: string | number; [key: string]: unknown };
+}
+
 export interface VerifierCaches {
   readonly clock: () => number;
   readonly assertionKeys: KeyCache;
@@ -64,6 +73,8 @@ export interface VerifierCaches {
   readonly checkpoints: LruMap<CheckpointFact>;
   readonly statusLists: LruMap<CachedStatusList>;
   readonly accreditations: LruMap<CachedAccreditations>;
+  /** DID documents read to explain a failed signature (diagnose-signature.ts); they never decide validity. */
+  readonly history: LruMap<HistoryDocument>;
   /** Requests in flight by key, so concurrent verifications of one issuer share one fetch. */
   readonly inflight: Map<string, Promise<unknown>>;
 }
@@ -87,6 +98,7 @@ export function createVerifierCaches(options: CacheOptions = {}): VerifierCaches
     checkpoints: new LruMap({ maxEntries, clock }),
     statusLists: new LruMap({ maxEntries, clock }),
     accreditations: new LruMap({ maxEntries, clock }),
+    history: new LruMap({ maxEntries, clock }),
     inflight: new Map(),
   };
 }

@@ -1,7 +1,9 @@
 import { createHash, verify } from 'node:crypto';
 import { computeAddress, Signature, SigningKey } from 'ethers';
 import type { DIDDocument } from 'did-resolver';
+import type { HistoryDocument } from './caches.ts';
 import { keySetOf } from './issuer-keys.ts';
+import type { LruMap } from './lru-map.ts';
 import { fail, type FailedCheck } from './report.ts';
 import { resolutionFailure } from './resolve-keys.ts';
 import { signatureSForm } from './secp256k1.ts';
@@ -30,6 +32,9 @@ import type { DidSource } from './trust.ts';
 
 export const DEFAULT_MAX_DIAGNOSED_VERSIONS = 8;
 
+/** How long the latest document is kept for diagnosis (it only picks the refusal code). */
+export const LATEST_HISTORY_TTL_MS = 30_000;
+
 export interface DiagnoseOptions {
   did: string;
   /** The anchoring block, at which no key verified the signature. */
@@ -37,6 +42,9 @@ export interface DiagnoseOptions {
   relationship: 'assertionMethod' | 'authentication';
   checkId: string;
   maxVersions?: number;
+  /** Documents already read for diagnosis (VerifierCaches.history), so repeated forgeries cost no resolution. */
+  history?: LruMap<HistoryDocument>;
+  clock?: () => number;
 }
 
 export async function diagnoseSignature(dids: DidSource, signingInput: string, signature: Uint8Array, options: DiagnoseOptions): Promise<FailedCheck> {
@@ -60,19 +68,28 @@ export async function diagnoseSignature(dids: DidSource, signingInput: string, s
     return set.accounts.find((account) => recovered.includes(account.address))?.id;
   };
 
+  const resolve = async (versionId?: number): Promise<HistoryDocument> => {
+    const key = `${did}\u0000${versionId ?? 'latest'}`;
+    const known = options.history?.get(key);
+    if (known) return known;
+    const found = await dids.resolveDocument(did, versionId === undefined ? {} : { versionId });
+    options.history?.set(key, found, versionId === undefined ? (options.clock ?? Date.now)() + LATEST_HISTORY_TTL_MS : Infinity);
+    return found;
+  };
+
   try {
-    const latest = await dids.resolveDocument(did);
+    const latest = await resolve();
     const now = signedBy(latest.document);
     if (now) return fail(checkId, 'KEY_NOT_VALID_AT_ANCHOR_TIME', `signed by ${now}, which ${did} lists only after the anchoring block ${versionId}`);
 
     let at = versionId;
-    let { metadata } = await dids.resolveDocument(did, { versionId: at });
+    let { metadata } = await resolve(at);
     for (let step = 0; step < (options.maxVersions ?? DEFAULT_MAX_DIAGNOSED_VERSIONS); step++) {
       const changedAt = Number(metadata?.versionId ?? 0);
       // The version in force at `at` began at block `changedAt`; the one before it ended there.
       if (!Number.isSafeInteger(changedAt) || changedAt <= 0 || changedAt > at) break;
       at = changedAt - 1;
-      const earlier = await dids.resolveDocument(did, { versionId: at });
+      const earlier = await resolve(at);
       const then = signedBy(earlier.document);
       if (then) return fail(checkId, 'KEY_NOT_VALID_AT_ANCHOR_TIME', `signed by ${then}, which ${did} no longer listed at the anchoring block ${versionId} (rotated out at block ${changedAt})`);
       metadata = earlier.metadata;

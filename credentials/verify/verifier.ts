@@ -51,6 +51,7 @@ export function createVerifier(trust: VerifierTrust, options: VerifierOptions = 
       caches.checkpoints.clear();
       caches.statusLists.clear();
       caches.accreditations.clear();
+      caches.history.clear();
     },
   };
 }

@@ -181,7 +181,7 @@ async function pipeline(jwt: unknown, trust: VerifierTrust, caches: VerifierCach
 
   const signature = verifyWithKeySet(jws.signingInput, jws.signature, set, caches.accountKeys);
   if (!signature.signer) {
-    checks.push(await diagnoseSignature(trust.dids, jws.signingInput, jws.signature, { did: iss, versionId: blockNumber, relationship: 'assertionMethod', checkId: CHECK_SIGNATURE }));
+    checks.push(await diagnoseSignature(trust.dids, jws.signingInput, jws.signature, { did: iss, versionId: blockNumber, relationship: 'assertionMethod', checkId: CHECK_SIGNATURE, history: caches.history, clock: caches.clock }));
     return;
   }
   checks.push(signature.check);

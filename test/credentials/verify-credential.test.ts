@@ -211,6 +211,21 @@ describe('forged structure and algorithm', () => {
     expect((await verifier.verifyCredential(degree.jwt)).valid).toBe(true);
   });
 
+  it('explains a forged signature once: repeated forgeries of one issuer cost no further resolution', async () => {
+    let resolutions = 0;
+    const counting = { ...world.trust, dids: { resolveDocument: (did: string, options?: { versionId?: number }) => (resolutions++, world.trust.dids.resolveDocument(did, options)) } };
+    const warm = createVerifier(counting);
+    expect((await warm.verifyCredential(degree.jwt)).valid).toBe(true);
+    const before = resolutions;
+    for (let i = 0; i < 5; i++) {
+      expect(firstFailure(await warm.verifyCredential(flipBit(degree.jwt, 2, 20 + i, 1)))).toMatchObject({ id: 'signature', code: 'SIGNATURE_INVALID' });
+    }
+    // The first forgery reads the latest document and the anchoring version's history; the rest read nothing.
+    const afterFirst = resolutions - before;
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(afterFirst).toBeLessThanOrEqual(3);
+  });
+
   it('refuses a credential signed by another key than the issuer\'s (a forger signing in its name)', async () => {
     const forged = await education.issue({ key: (await world.ledger.keystore.loadKey('finance')) });
     await education.anchor();
