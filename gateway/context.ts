@@ -1,5 +1,6 @@
 import type { Logger } from '../platform/log.ts';
 import type { AgencyIdentity } from './auth/authenticate-agency.ts';
+import type { RequestAudit } from './audit/request-audit.ts';
 import type { PolicyDecision } from './policy/decide.ts';
 import type { PreparedOperation } from './policy/policy-plugin.ts';
 
@@ -13,4 +14,8 @@ export interface GatewayContext {
   decision: PolicyDecision;
   /** The operation as the policy rewrote it, set once the operation is resolved (policyPlugin). */
   policy?: PreparedOperation;
+  /** What the audit entry collects while the request runs (gateway/audit/). */
+  audit?: RequestAudit;
+  /** Gateway tokens signed for this request, per department (subgraph-client/data-source.ts). */
+  subgraphTokens?: Map<string, string>;
 }

@@ -29,6 +29,9 @@ export const CLIENT_VISIBLE_CODES = new Set([
   // Gateway refusals.
   'PAYLOAD_TOO_LARGE',
   'UNAUTHENTICATED',
+  'RATE_LIMITED',
+  'PERSISTED_OPERATION_NOT_ALLOWED',
+  'AUDIT_UNAVAILABLE',
   // Field-level policy (gateway/policy/codes.ts): a denied field, or a whole operation refused.
   'UNAUTHORIZED_FIELD',
   'FORBIDDEN_FIELDS',
@@ -43,7 +46,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   const code = formatted.extensions?.code;
   const where = { ...(formatted.path && { path: formatted.path }), ...(formatted.locations && !isFromSubgraph(formatted) && { locations: formatted.locations }) };
   if (typeof code === 'string' && CLIENT_VISIBLE_CODES.has(code)) {
-    const { field, reason, scope, denied } = formatted.extensions ?? {};
+    const { field, reason, scope, denied, retryAfterSeconds } = formatted.extensions ?? {};
     return {
       message: formatted.message,
       ...where,
@@ -53,6 +56,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
         ...(typeof reason === 'string' && { reason }),
         ...(typeof scope === 'string' && { scope }),
         ...(code === 'FORBIDDEN_FIELDS' && Array.isArray(denied) && { denied }),
+        ...(typeof retryAfterSeconds === 'number' && { retryAfterSeconds }),
       },
     };
   }

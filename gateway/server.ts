@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { Counter, Histogram } from 'prom-client';
@@ -14,6 +15,21 @@ import { createDepartmentDirectory } from './credentials/department-directory.ts
 import { authenticateRequest } from './auth/authenticate-request.ts';
 import type { AgencyAuthenticator } from './auth/authenticate-agency.ts';
 import { DEFAULT_LIMITS, limitRules, type OperationLimits } from './limits/operation-limits.ts';
+import { costRule, DEFAULT_COST_LIMITS, type CostLimits } from './limits/operation-cost.ts';
+import type { OperationAllowList } from './limits/operation-allow-list.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
+import { accessLogRoute } from './audit/access-log-route.ts';
+import { refusedEntry } from './audit/audit-entry.ts';
+import { auditPlugin } from './audit/audit-plugin.ts';
+import type { AuditWriter } from './audit/audit-writer.ts';
+import { RequestAudit, type PolicyOutcome } from './audit/request-audit.ts';
+import { directoryProofSource } from './credentials/directory-proof-source.ts';
+import { verifyRoute } from './credentials/verify-route.ts';
+import { httpStatusListSource } from '../credentials/verify/http-status-list-source.ts';
+import { createVerifier, type Verifier } from '../credentials/verify/verifier.ts';
+import type { NonceStore, VerifierTrust } from '../credentials/verify/trust.ts';
+import type { Queryable } from '../store/database.ts';
+import type { SubgraphTokenSigner } from './subgraph-client/subgraph-token.ts';
 import { maskError } from './mask-errors.ts';
 import type { AgreementSource } from './policy/agreements.ts';
 import { decide } from './policy/decide.ts';
@@ -63,6 +79,25 @@ export interface StartGatewayOptions {
     /** Wall clock in ms, for agreement windows (tests). */
     now?: () => number;
   };
+  /** Estimated-cost limit (limits/operation-cost.ts). */
+  cost?: CostLimits;
+  /** Per-agency request budgets (limits/rate-limiter.ts); unset: none. */
+  rateLimiter?: RateLimiter;
+  /** Per-agency persisted-operation allow-list (limits/operation-allow-list.ts); unset: none. */
+  allowList?: OperationAllowList;
+  /**
+   * The audit trail (gateway/audit/): every request becomes an entry committed before its answer
+   * leaves, and citizens read theirs at GET /access-log. Unset: no trail (tests of other layers).
+   */
+  audit?: { writer: AuditWriter; db: Queryable };
+  /**
+   * Ledger trust for POST /verify (credentials/verify/) and the store of used presentation
+   * nonces; a function because the ledger may answer only later (until then /verify reports
+   * RESOLUTION_UNAVAILABLE). Proofs come from the departments, status lists from their URLs.
+   */
+  verification?: () => { trust: Pick<VerifierTrust, 'dids' | 'checkpoints' | 'accreditations' | 'didVersions'>; nonces: NonceStore } | undefined;
+  /** Signs the token every department request carries (subgraph-client/subgraph-token.ts). */
+  subgraphTokens?: () => SubgraphTokenSigner | undefined;
 }
 
 export interface GatewayServer extends RunningServer {
@@ -84,6 +119,37 @@ export interface GatewayServer extends RunningServer {
  * (department fetches over keep-alive sockets) → nulls and UNAUTHORIZED_FIELD
  * errors put back at the removed paths → masked errors.
  */
+/** The audit's view of what policy did with a request. */
+function policyOutcome(context: GatewayContext, classification: Classification): PolicyOutcome | undefined {
+  const prepared = context.policy;
+  if (!prepared) return undefined;
+  return {
+    decision: prepared.outcome === 'filtered' ? 'filtered' : 'granted',
+    ...(prepared.outcome === 'filtered' && { code: 'UNAUTHORIZED_FIELD' }),
+    ...(prepared.outcome === 'dry_run' && prepared.denied.length > 0 && { code: 'POLICY_DRY_RUN' }),
+    agreements: context.decision.agreements.map((a) => ({ id: a.id, categories: [...a.categories], legalBasis: a.legalBasis })),
+    deniedPaths: prepared.denied.map((d) => d.path.join('.')),
+    categoryOf: (coordinate) => {
+      const scope = classification.get(coordinate);
+      return scope && scope !== 'public' && scope !== 'agency' ? scope : undefined;
+    },
+  };
+}
+
+/** A request over its agency's budget: RATE_LIMITED (429) with when to retry; a store that cannot answer: 503. */
+async function rateLimit(limiter: RateLimiter, key: string): Promise<GraphQLError | undefined> {
+  try {
+    const decision = await limiter.take(key);
+    if (decision.allowed) return undefined;
+    const retryAfter = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+    return new GraphQLError(`request budget exhausted; retry in ${retryAfter} s`, {
+      extensions: { code: 'RATE_LIMITED', reason: 'RATE_LIMITED', retryAfterSeconds: Number(retryAfter), http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
+    });
+  } catch (error) {
+    return new GraphQLError((error as Error).message, { extensions: { code: 'RATE_LIMITED', reason: 'RATE_LIMIT_UNAVAILABLE', http: { status: 503 } } });
+  }
+}
+
 export async function startGateway(options: StartGatewayOptions): Promise<GatewayServer> {
   // Without this the gateway starts an exporter that reports to Apollo.
   process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -128,7 +194,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const fetcher = createKeepAliveFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new DepartmentDataSource({ department: name, url: url!, fetcher, onFetch }),
+    buildService: ({ name, url }) =>
+      new DepartmentDataSource({ department: name, url: url!, fetcher, onFetch, ...(options.subgraphTokens && { signer: options.subgraphTokens }) }),
     // Outside production Apollo returns the query plan to any client that asks with a header.
     __exposeQueryPlanExperimental: false,
   });
@@ -145,12 +212,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
     introspection: options.development ?? false,
+    // No "did you mean" field suggestions outside development: they map the schema for a prober.
+    hideSchemaDetailsFromClientErrors: !options.development,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     // Hostile shapes are refused before planning: depth, aliases, root fields, directives, tokens.
-    validationRules: limitRules(limits),
+    validationRules: [...limitRules(limits), costRule(options.cost ?? DEFAULT_COST_LIMITS)],
     parseOptions: { maxTokens: limits.maxTokens },
     plugins: [
+      // Every request on the record, committed before its answer leaves (after the nulls are back).
+      ...(options.audit ? [auditPlugin<GatewayContext>({ writer: options.audit.writer, logger, outcomeOf: (context) => policyOutcome(context, classification) })] : []),
       // Removes denied fields before planning (or refuses the operation), per context.decision.
       policyPlugin({
         classification,
@@ -167,18 +238,50 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   if (options.ledgerRpcUrl) dependencies.push(ledgerDependency(options.ledgerRpcUrl));
   dependencies.push(...(options.readiness ?? []));
   const directory = createDepartmentDirectory(options.subgraphs, { logger });
+  // One verifier (and its caches) once the ledger trust is there.
+  let verifier: Verifier | undefined;
+  const verifierOnce = () => {
+    if (verifier) return verifier;
+    const ready = options.verification?.();
+    if (ready) verifier = createVerifier({ ...ready.trust, proofs: directoryProofSource(directory), statusLists: httpStatusListSource() });
+    return verifier;
+  };
   const http = await startHttpServer<GatewayContext>({
     port: options.port ?? DEFAULT_PORTS.gateway,
     logger,
     graphql,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    context: async ({ requestId, req }) => {
-      const agency = await authenticateRequest(options.authenticator, req.headers.authorization, (reason) =>
-        refusals.inc({ code: 'UNAUTHENTICATED', reason }),
-      );
+    context: async ({ requestId, req, graphqlBody }) => {
+      // Refusals before GraphQL runs are on the record too: written, then thrown.
+      const refuse = async (error: GraphQLError, agency?: { did: string; purpose: string }) => {
+        await options.audit?.writer.record(
+          refusedEntry({ at: new Date(), requestId, agencyDid: agency?.did ?? null, purpose: agency?.purpose ?? null, code: String(error.extensions.code), request: graphqlBody, response: { errors: [{ message: error.message, extensions: error.extensions }] } }),
+        );
+        throw error;
+      };
+      let agency;
+      try {
+        agency = await authenticateRequest(options.authenticator, req.headers.authorization, (reason) => refusals.inc({ code: 'UNAUTHENTICATED', reason }));
+      } catch (error) {
+        if (error instanceof GraphQLError) return refuse(error);
+        throw error;
+      }
+      if (options.rateLimiter) {
+        const refusal = await rateLimit(options.rateLimiter, agency?.did ?? `anonymous:${req.socket.remoteAddress ?? ''}`);
+        if (refusal) {
+          refusals.inc({ code: String(refusal.extensions.code), reason: String(refusal.extensions.reason) });
+          return refuse(refusal, agency);
+        }
+      }
+      const query = (graphqlBody as { query?: unknown } | undefined)?.query ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('query') ?? undefined;
+      const notAllowed = options.allowList?.check(agency?.did, typeof query === 'string' ? query : undefined);
+      if (notAllowed) {
+        refusals.inc({ code: notAllowed.code, reason: notAllowed.code });
+        return refuse(new GraphQLError(notAllowed.message, { extensions: { code: notAllowed.code, http: { status: 403 } } }), agency);
+      }
       // What this caller may read, from its agreements as the ledger last showed them.
       const decision = decide({ agency }, agreements()?.snapshot(), Math.floor(now() / 1000));
-      return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }), decision };
+      return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }), decision, ...(options.audit && { audit: new RequestAudit() }) };
     },
     onResponse: recordResponse(metrics),
     routes: {
@@ -189,6 +292,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         res.end(await metrics.registry.metrics());
       },
       ...credentialRoutes(directory),
+      'POST /verify': verifyRoute({ verifier: verifierOnce, nonces: () => options.verification?.()?.nonces }),
+      ...(options.audit && { 'GET /access-log': accessLogRoute({ db: options.audit.db, authenticator: options.authenticator ?? (() => undefined) }) }),
     },
   });
   logger.info({ url: `${http.url}/graphql`, subgraphs: Object.keys(options.subgraphs), policy: policyMode }, 'gateway listening');

@@ -49,6 +49,12 @@ export interface Config {
    * (`<publicUrl>/status/<department>/<list>`), so it must be where verifiers reach the gateway.
    */
   publicUrl: string;
+  /** GOVSHARE_POLICY_MODE: how the gateway applies field-level policy (default filter). */
+  policyMode: 'filter' | 'reject' | 'dry-run';
+  /** GOVSHARE_RATE_LIMIT ("<requests>/<seconds>s", default 1200/60s): each agency's request budget. */
+  rateLimit: { limit: number; windowMs: number };
+  /** GOVSHARE_OPERATION_ALLOW_LIST: a JSON file of agency DID → allowed operation texts. */
+  operationAllowList?: string;
   /**
    * Per department, the DIDs of officers besides the department's own (GOVSHARE_EDUCATION_OFFICERS,
    * GOVSHARE_FINANCE_OFFICERS, GOVSHARE_JUSTICE_OFFICERS: comma-separated DIDs). An officer's
@@ -69,7 +75,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     checkpointSeconds: positive(env, 'GOVSHARE_CHECKPOINT_SECONDS') ?? 5,
     checkpointLeaves: positive(env, 'GOVSHARE_CHECKPOINT_LEAVES') ?? 1_000,
     publicUrl: '',
+    policyMode: policyMode(env.GOVSHARE_POLICY_MODE),
+    rateLimit: rateLimit(env.GOVSHARE_RATE_LIMIT),
   };
+  if (env.GOVSHARE_OPERATION_ALLOW_LIST) config.operationAllowList = path.resolve(cwd, env.GOVSHARE_OPERATION_ALLOW_LIST);
   config.publicUrl = env.GOVSHARE_PUBLIC_URL
     ? url(env, 'GOVSHARE_PUBLIC_URL', ['http:', 'https:']).replace(/\/+$/, '')
     : `http://127.0.0.1:${config.gatewayPort}`;
@@ -150,6 +159,19 @@ function positive(env: Env, name: string): number | undefined {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return n;
+}
+
+function policyMode(raw: string | undefined): Config['policyMode'] {
+  if (raw === undefined || raw === '') return 'filter';
+  if (raw === 'filter' || raw === 'reject' || raw === 'dry-run') return raw;
+  throw new ConfigError(`GOVSHARE_POLICY_MODE must be filter, reject or dry-run, got "${raw}"`);
+}
+
+function rateLimit(raw: string | undefined): Config['rateLimit'] {
+  if (raw === undefined || raw === '') return { limit: 1_200, windowMs: 60_000 };
+  const match = /^(\d{1,9})\/(\d{1,6})s$/.exec(raw);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new ConfigError(`GOVSHARE_RATE_LIMIT must look like 1200/60s (requests per window), got "${raw}"`);
+  return { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 };
 }
 
 function contractList(raw: string): Record<string, string> {

@@ -7,7 +7,9 @@ import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
 import { checkRecords, type RecordFinding } from '../../anchor/log/check-records.ts';
 import { auditLog, type LogFinding } from '../../anchor/log/audit-log.ts';
-import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
+import { GATEWAY_AUDIT_LOG } from '../../anchor/log/open-log-database.ts';
+import { AUDIT_TABLES } from '../../gateway/audit/audit-entry.ts';
+import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
 import { createAnchorClient } from '../../anchor/ledger/anchor-client.ts';
 import { contractAddresses, ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 
@@ -40,7 +42,8 @@ export async function auditCommand(options: { json?: boolean }): Promise<void> {
         tables: departments[name].recordedTables,
         open: async () => (await openDepartmentStore(departments[name], config)).db,
       })),
-      { name: 'gateway', logId: GATEWAY_AUDIT_LOG.logId, tables: [] as readonly string[], open: () => openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId) },
+      // The gateway's audit trail: its entries and releases are records like any department's.
+      { name: 'gateway', logId: GATEWAY_AUDIT_LOG.logId, tables: AUDIT_TABLES as readonly string[], open: () => openAuditTrail(config) },
     ];
     for (const { name, logId, tables, open } of logs) {
       const db = await open();

@@ -8,7 +8,12 @@ import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
 import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
 import { startLogWorker, type LogWorker } from '../../anchor/log/log-worker.ts';
-import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
+import { GATEWAY_AUDIT_LOG } from '../../anchor/log/open-log-database.ts';
+import { createAuditWriter } from '../../gateway/audit/audit-writer.ts';
+import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
+import { readOperationAllowList } from '../../gateway/limits/operation-allow-list.ts';
+import { memoryRateLimiter, redisRateLimiter } from '../../gateway/limits/rate-limiter.ts';
+import { connectAgreements, type ConnectedAgreements } from '../../gateway/policy/connect.ts';
 import { serveLedger } from '../../anchor/ledger/embedded-main.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { connectAuthenticator, type ConnectedAuthenticator } from '../../gateway/auth/connect.ts';
@@ -39,32 +44,46 @@ async function start(component: Servable, config: Config): Promise<() => Promise
   if (component === 'ledger') return (await serveLedger(config)).close;
   const logger = createLogger(component);
   if (component === 'gateway') {
-    // The gateway's audit trail is a log of its own, anchored under the gateway's key.
-    const db = await openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
+    // The gateway's audit trail: its own database and Merkle log, anchored under the gateway's key.
+    const db = await openAuditTrail(config);
     const auditLog = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
+    const audit = createAuditWriter(db, { logger });
     const stopAnchoring = anchorWhenReady(config, GATEWAY_AUDIT_LOG.keyName, auditLog, logger);
-    // Agency tokens are checked against DID documents on the ledger: on once it answers.
-    let auth: ConnectedAuthenticator | undefined;
+    // Agency tokens, /verify and the gateway's own signature need the ledger: on once it answers.
+    let ledgerSide: ConnectedAuthenticator | undefined;
+    let agreements: ConnectedAgreements | undefined;
     const stopWaiting = new AbortController();
+    const onLedgerError = (what: string) => (error: unknown) => {
+      if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, what);
+    };
     connectAuthenticator({ config, logger, signal: stopWaiting.signal })
-      .then((connected) => (auth = connected))
-      .catch((error: unknown) => {
-        if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, 'agency authentication is unavailable');
-      });
+      .then((connected) => (ledgerSide = connected))
+      .catch(onLedgerError('agency authentication and verification are unavailable'));
+    connectAgreements({ config, logger, signal: stopWaiting.signal })
+      .then((connected) => (agreements = connected))
+      .catch(onLedgerError('sharing agreements are unavailable: agencies are granted no data category'));
+    const rateLimiter = config.redisUrl ? redisRateLimiter(config.redisUrl, config.rateLimit) : memoryRateLimiter(config.rateLimit);
     const gateway = await startGateway({
       subgraphs: subgraphUrls(config),
       port: config.port ?? config.gatewayPort,
       development: config.development,
       ledgerRpcUrl: ledgerEndpoint(config).rpcUrl,
       logger,
-      authenticator: () => auth?.authenticate,
+      authenticator: () => ledgerSide?.authenticate,
+      policy: { mode: config.policyMode, agreements: () => agreements?.source },
+      audit: { writer: audit, db },
+      rateLimiter,
+      ...(config.operationAllowList && { allowList: readOperationAllowList(config.operationAllowList) }),
+      verification: () => ledgerSide && { trust: ledgerSide.verifierTrust, nonces: ledgerSide.nonces },
+      subgraphTokens: () => ledgerSide?.subgraphTokens,
       readiness: config.redisUrl
         ? [
             {
               name: 'redis',
               async check() {
-                if (!auth) throw new Error('agency authentication is waiting for the ledger');
-                await auth.ready();
+                if (!ledgerSide) throw new Error('agency authentication is waiting for the ledger');
+                await ledgerSide.ready();
+                await rateLimiter.ping();
               },
             },
           ]
@@ -74,7 +93,10 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       stopWaiting.abort();
       stopAnchoring();
       await gateway.close();
-      await auth?.close();
+      await ledgerSide?.close();
+      agreements?.close();
+      await rateLimiter.close();
+      await audit.close();
       await auditLog.stop();
       await db.close();
     };

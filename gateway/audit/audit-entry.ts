@@ -38,3 +38,26 @@ export const AUDIT_TABLES = ['audit_entries', 'audit_releases'] as const;
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * The entry of a request refused before GraphQL ran (authentication, rate limit, allow-list):
+ * nothing was planned or released, but the attempt is on the record too.
+ */
+export function refusedEntry(options: { at: Date; requestId: string; agencyDid: string | null; purpose: string | null; code: string; request: unknown; response: unknown }): AuditEntry {
+  return {
+    at: options.at,
+    requestId: options.requestId,
+    agencyDid: options.agencyDid,
+    purpose: options.purpose,
+    decision: 'refused',
+    code: options.code,
+    operationName: null,
+    operationHash: null,
+    requestHash: sha256Hex(JSON.stringify(options.request ?? null)),
+    responseHash: sha256Hex(JSON.stringify(options.response ?? null)),
+    agreements: [],
+    subgraphs: [],
+    deniedPaths: [],
+    releases: [],
+  };
+}

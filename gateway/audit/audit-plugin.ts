@@ -4,10 +4,12 @@ import type { Logger } from '../../platform/log.ts';
 import { sha256Hex, type AuditEntry, type AuditRelease } from './audit-entry.ts';
 import type { AuditWriter } from './audit-writer.ts';
 import { releasedFields } from './released-fields.ts';
-import type { AuditedContext } from './request-audit.ts';
+import type { AuditedContext, PolicyOutcome } from './request-audit.ts';
 
 /** Codes that mean "stopped before policy decided anything". */
-const REFUSAL_CODES = new Set(['UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+const REFUSAL_CODES = new Set(['UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED', 'PERSISTED_OPERATION_NOT_ALLOWED']);
+/** Codes of a whole operation refused by policy. */
+const POLICY_REFUSAL_CODES = new Set(['FORBIDDEN_FIELDS']);
 
 /**
  * The audit trail's one job in the request path: every GraphQL request that reaches Apollo,
@@ -15,7 +17,13 @@ const REFUSAL_CODES = new Set(['UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPH
  * waits for the group commit). If the trail cannot record it, the answer is withheld and replaced
  * by an AUDIT_UNAVAILABLE error: data is never released unrecorded.
  */
-export function auditPlugin(options: { writer: AuditWriter; logger?: Logger; now?: () => Date }): ApolloServerPlugin<AuditedContext> {
+export function auditPlugin<Context extends AuditedContext>(options: {
+  writer: AuditWriter;
+  logger?: Logger;
+  now?: () => Date;
+  /** What policy decided for this request (default: what the context's RequestAudit holds). */
+  outcomeOf?: (context: Context) => PolicyOutcome | undefined;
+}): ApolloServerPlugin<Context> {
   const now = options.now ?? (() => new Date());
   return {
     async requestDidStart() {
@@ -24,7 +32,8 @@ export function auditPlugin(options: { writer: AuditWriter; logger?: Logger; now
           const body = requestContext.response.body;
           // Incremental delivery is off in this gateway; a single result is all there is.
           if (body.kind !== 'single') return;
-          const entry = auditEntryOf(requestContext, body.singleResult, now());
+          const policy = options.outcomeOf ? options.outcomeOf(requestContext.contextValue) : requestContext.contextValue.audit?.policy;
+          const entry = auditEntryOf(requestContext, body.singleResult, now(), policy);
           try {
             await options.writer.record(entry);
           } catch (error) {
@@ -41,12 +50,17 @@ export function auditPlugin(options: { writer: AuditWriter; logger?: Logger; now
   };
 }
 
-function auditEntryOf(requestContext: GraphQLRequestContext<AuditedContext>, result: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }, at: Date): AuditEntry {
+function auditEntryOf<Context extends AuditedContext>(
+  requestContext: GraphQLRequestContext<Context>,
+  result: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] },
+  at: Date,
+  policy: PolicyOutcome | undefined,
+): AuditEntry {
   const { contextValue: context, request } = requestContext;
   const audit = context.audit;
   const errorCodes = (result.errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
   const refusalCode = audit?.refusal?.code ?? (result.data == null ? errorCodes.find((c) => REFUSAL_CODES.has(c)) : undefined);
-  const policy = audit?.policy;
+  const policyRefusal = result.data == null ? errorCodes.find((c) => POLICY_REFUSAL_CODES.has(c)) : undefined;
 
   const releases: AuditRelease[] = [];
   if (result.data && requestContext.document && requestContext.schema) {
@@ -64,8 +78,8 @@ function auditEntryOf(requestContext: GraphQLRequestContext<AuditedContext>, res
     requestId: context.requestId,
     agencyDid: context.agency?.did ?? null,
     purpose: context.agency?.purpose ?? null,
-    decision: refusalCode ? 'refused' : policy?.decision ?? 'granted',
-    code: refusalCode ?? policy?.code ?? null,
+    decision: refusalCode ? 'refused' : policyRefusal ? 'denied' : policy?.decision ?? 'granted',
+    code: refusalCode ?? policyRefusal ?? policy?.code ?? null,
     operationName: requestContext.operationName ?? request.operationName ?? null,
     operationHash: requestContext.document ? sha256Hex(print(requestContext.document)) : request.query ? sha256Hex(request.query) : null,
     requestHash: sha256Hex(JSON.stringify({ query: request.query ?? null, operationName: request.operationName ?? null, variables: request.variables ?? null, extensions: request.extensions ?? null })),

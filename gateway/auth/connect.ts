@@ -6,6 +6,9 @@ import { createDidVersionReader } from '../../anchor/ledger/did-version.ts';
 import { ledgerEndpoint, waitForLedgerPatiently } from '../../anchor/ledger/endpoint.ts';
 import { createAgencyAuthenticator, type AgencyAuthenticator } from './authenticate-agency.ts';
 import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './replay-guard.ts';
+import { createLedgerTrust, type LedgerTrust } from '../../credentials/verify/ledger-trust.ts';
+import type { NonceStore } from '../../credentials/verify/trust.ts';
+import { createSubgraphTokenSigner, type SubgraphTokenSigner } from '../subgraph-client/subgraph-token.ts';
 
 /** The key name of the gateway's own identity in the keystore: its DID is the tokens' audience. */
 export const GATEWAY_KEY = 'gateway';
@@ -13,6 +16,12 @@ export const GATEWAY_KEY = 'gateway';
 export interface ConnectedAuthenticator {
   authenticate: AgencyAuthenticator;
   gatewayDid: string;
+  /** Single use of presentation nonces for POST /verify, in the same store as token ids. */
+  nonces: NonceStore;
+  /** The ledger half of the verifier's trust (DID history, anchors, accreditations). */
+  verifierTrust: LedgerTrust;
+  /** Signs the token every department request carries, with the gateway's DID key. */
+  subgraphTokens: SubgraphTokenSigner;
   /** The replay store answers (Redis when configured). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -40,7 +49,8 @@ export async function connectAuthenticator(options: {
     ...(options.signal && { signal: options.signal }),
   });
   const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
-  const gatewayDid = didForAddress(await keystore.ensureAddress(GATEWAY_KEY), endpoint.chainId);
+  const gatewayKey = await keystore.ensureKey(GATEWAY_KEY);
+  const gatewayDid = didForAddress(gatewayKey.address, endpoint.chainId);
   const resolver = createDidResolver({ ...endpoint, registry: contracts.EthereumDIDRegistry });
   const versions = createDidVersionReader({ ...endpoint, registry: contracts.EthereumDIDRegistry });
   let replay: ReplayGuard;
@@ -51,13 +61,19 @@ export async function connectAuthenticator(options: {
     options.logger.warn('REDIS_URL is unset: used token ids are kept in this process, so run one gateway instance only');
   }
   options.logger.info({ gatewayDid, replay: options.config.redisUrl ? 'redis' : 'memory' }, 'agency authentication on');
+  const verifierTrust = createLedgerTrust({ ...endpoint, contracts });
   return {
     gatewayDid,
     authenticate: createAgencyAuthenticator({ gatewayDid, resolver, versions, replay }),
+    // Presentation nonces and token ids share the store, under their own prefix.
+    nonces: { consume: (nonce, ttlSeconds) => replay.claim(`vp|${nonce}`, Date.now() + ttlSeconds * 1000) },
+    verifierTrust,
+    subgraphTokens: createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey.privateKey }),
     ready: () => replay.ping(),
     async close() {
       resolver.close();
       versions.close();
+      verifierTrust.close();
       await replay.close();
     },
   };

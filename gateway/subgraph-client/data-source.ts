@@ -3,7 +3,9 @@ import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../../platform/http/server.ts';
 import type { AuditedContext } from '../audit/request-audit.ts';
 import type { GatewayContext } from '../context.ts';
+import type { PolicyDecision } from '../policy/decide.ts';
 import type { KeepAliveFetcher } from './keep-alive-fetcher.ts';
+import { SUBGRAPH_TOKEN_HEADER, type DecisionContext, type SubgraphTokenSigner } from './subgraph-token.ts';
 
 /**
  * How the gateway calls one department: the lean fetcher, the request id
@@ -13,16 +15,20 @@ import type { KeepAliveFetcher } from './keep-alive-fetcher.ts';
 export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly department: string;
   private readonly onFetch: (department: string, outcome: 'ok' | 'error', seconds: number) => void;
+  private readonly signer: (() => SubgraphTokenSigner | undefined) | undefined;
 
   constructor(options: {
     department: string;
     url: string;
     fetcher: KeepAliveFetcher;
     onFetch: (department: string, outcome: 'ok' | 'error', seconds: number) => void;
+    /** Signs the gateway token every department requires (unset or not ready: no token sent). */
+    signer?: () => SubgraphTokenSigner | undefined;
   }) {
     super({ url: options.url, fetcher: options.fetcher as never });
     this.department = options.department;
     this.onFetch = options.onFetch;
+    this.signer = options.signer;
     // Subgraphs answer `cache-control: no-store`-free JSON; the gateway computes no cache policy from them.
     this.honorSubgraphCacheControlHeader = false;
   }
@@ -31,6 +37,14 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
     // The audit entry names every department the request actually reached (entity fetches too).
     (context as Partial<AuditedContext> | undefined)?.audit?.subgraphs.add(this.department);
+    const sign = this.signer?.();
+    if (sign && context?.requestId && context.decision) {
+      // One token per (request, department): the entity fetches of a request share it.
+      const tokens = (context.subgraphTokens ??= new Map<string, string>());
+      let token = tokens.get(this.department);
+      if (!token) tokens.set(this.department, (token = sign(this.department, context.requestId, decisionContext(context.decision))));
+      request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, token);
+    }
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -60,4 +74,15 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
     return super.errorFromResponse(response);
   }
+}
+
+/** What a department needs of the gateway's decision (the token's `ctx`). */
+export function decisionContext(decision: PolicyDecision): DecisionContext {
+  return {
+    agency: decision.agency?.did ?? null,
+    purpose: decision.agency?.purpose ?? null,
+    agreements: decision.agreements.map((a) => a.id),
+    consentCategories: [...decision.consentCategories],
+    decision: decision.decisionKey,
+  };
 }

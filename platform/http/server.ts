@@ -11,6 +11,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface RequestInfo {
   requestId: string;
   req: IncomingMessage;
+  /** For /graphql: the request as parsed (JSON body of a POST, undefined for GET), e.g. for audit hashes. */
+  graphqlBody?: unknown;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, info: RequestInfo) => Promise<void> | void;
@@ -121,7 +123,7 @@ export async function startHttpServer<Context extends BaseContext>(options: Http
     }
     const response = await graphql.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: () => options.context(info),
+      context: () => options.context(body === undefined ? info : { ...info, graphqlBody: body }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
