@@ -7,7 +7,9 @@ import { composeCommand } from './commands/compose.ts';
 import { ledgerStatusCommand } from './commands/ledger.ts';
 import { seedCommand } from './commands/seed.ts';
 import { serveCommand, SERVABLE } from './commands/serve.ts';
+import { issueCommand } from './commands/issue.ts';
 import { upCommand } from './commands/up.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand } from './commands/wallet.ts';
 
 /**
@@ -69,6 +71,26 @@ program
   .description('chain, contract addresses and the latest anchored checkpoint of every log')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => ledgerStatusCommand(options));
+
+program
+  .command('issue')
+  .description('issue a credential as the officer of the department accredited for its type (demo keys); prints the JWT')
+  .argument('<type>', 'DegreeCredential, TranscriptCredential, TaxClearanceCredential, NoCriminalRecordCredential or EvidenceReceiptCredential')
+  .requiredOption('--subject <did>', 'whom the credential is about')
+  .option('--claims <json>', 'the claims, for a subject the department has no records about')
+  .option('--record <id>', 'the record it states (a degree, an enrolment, an evidence item); default the latest')
+  .option('--url <graphql>', 'where to send the request (default the gateway)')
+  .action((type: string, options: { subject: string; claims?: string; record?: string; url?: string }) => issueCommand(type, options));
+
+program
+  .command('verify')
+  .description('verify a credential or presentation JWT with the full pipeline; exit 0 valid, 1 invalid')
+  .argument('<file>', 'a file holding the JWT, or - for stdin')
+  .option('--challenge <challenge>', 'the challenge the presentation must carry as its nonce')
+  .option('--domain <domain>', 'the domain the presentation must name in aud')
+  .option('--gateway <url>', 'where to fetch anchoring proofs (default GOVSHARE_GATEWAY_URL or GOVSHARE_PUBLIC_URL)')
+  .option('--json', 'the verification report as JSON')
+  .action((source: string, options: { challenge?: string; domain?: string; json?: boolean; gateway?: string }) => verifyCommand(source, options));
 
 const wallet = program
   .command('wallet')

@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode as DepartmentErrorCode } from '../subgraphs/kit/errors.ts';
 
 /**
  * Error masking by allow-list. By default the gateway passes subgraph error
@@ -16,15 +17,8 @@ export const CLIENT_VISIBLE_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
-  // Department input and state errors (subgraphs/kit/errors.ts).
-  'INVALID_DID',
-  'INVALID_DATE',
-  'INVALID_AMOUNT',
-  'INVALID_CURRENCY',
-  'INVALID_CURSOR',
-  'INVALID_ARGUMENT',
-  'NOT_FOUND',
-  'CONFLICT',
+  // Department input and state errors: every code the departments define (subgraphs/kit/errors.ts).
+  ...Object.values(DepartmentErrorCode),
   'RECORD_TAMPERED',
   // Gateway refusals.
   'PAYLOAD_TOO_LARGE',

@@ -76,18 +76,27 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       ...(config.operationAllowList && { allowList: readOperationAllowList(config.operationAllowList) }),
       verification: () => ledgerSide && { trust: ledgerSide.verifierTrust, nonces: ledgerSide.nonces },
       subgraphTokens: () => ledgerSide?.subgraphTokens,
-      readiness: config.redisUrl
-        ? [
-            {
-              name: 'redis',
-              async check() {
-                if (!ledgerSide) throw new Error('agency authentication is waiting for the ledger');
-                await ledgerSide.ready();
-                await rateLimiter.ping();
+      readiness: [
+        {
+          // Ready means able to authenticate, decide and verify: the ledger is set up and read.
+          name: 'ledger-services',
+          async check() {
+            if (!ledgerSide) throw new Error('agency authentication and /verify are waiting for the ledger');
+            if (!agreements) throw new Error('the sharing agreements are not read yet');
+          },
+        },
+        ...(config.redisUrl
+          ? [
+              {
+                name: 'redis',
+                async check() {
+                  await ledgerSide?.ready();
+                  await rateLimiter.ping();
+                },
               },
-            },
-          ]
-        : [],
+            ]
+          : []),
+      ],
     });
     return async () => {
       stopWaiting.abort();

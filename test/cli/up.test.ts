@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSPHRASE, openKeystore } from '../../anchor/keys/keystore.ts';
+import { didForAddress } from '../../anchor/ledger/did.ts';
+import { agencyKeyName } from '../../demo/agencies.ts';
 import { demoCitizens } from '../../demo/citizens.ts';
+import { createAgencyToken } from '../../gateway/auth/agency-token.ts';
 import { gql } from '../support/graphql.ts';
 import { freePort, isPortFree, runCli, type CliProcess } from '../support/processes.ts';
 
@@ -35,10 +39,26 @@ describe('govshare up', () => {
   });
 
   const env = () => ({ GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), LEDGER_PORT: String(ledgerPort), GOVSHARE_LOG_LEVEL: 'warn', GOVSHARE_CHECKPOINT_SECONDS: '1' });
-  const start = () => runCli(['up', '--citizens', '4'], env());
+  /** Starts `up`, first taking down one a failed test may have left running. */
+  const start = async () => {
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exited;
+      for (let i = 0; i < 60 && !(await Promise.all([4101, 4102, 4103, gatewayPort, ledgerPort].map(isPortFree))).every(Boolean); i++) await new Promise((r) => setTimeout(r, 250));
+    }
+    return runCli(['up', '--citizens', '4'], env());
+  };
   const gateway = () => `http://127.0.0.1:${gatewayPort}/graphql`;
+  /** A fresh bearer token of the demo audit office (statutory access to every category for `audit`). */
+  const auditOffice = async () => {
+    const keystore = openKeystore({ dataDir, passphrase: DEMO_PASSPHRASE });
+    const key = await keystore.loadKey(agencyKeyName('audit-office'));
+    const token = await createAgencyToken({ agencyDid: didForAddress(key.address, 1337), privateKey: key.privateKey, gatewayDid: didForAddress(keystore.address('gateway'), 1337), purpose: 'audit' });
+    return { authorization: `Bearer ${token}` };
+  };
+  const JOINED = '{ citizens(first: 100) { edges { node { did name degrees { title } } } } payments(first: 100) { edges { node { id } } } }';
   const snapshot = async () => {
-    const response = await gql(gateway(), '{ citizens(first: 100) { edges { node { did name degrees { title } } } } payments(first: 100) { edges { node { id } } } }');
+    const response = await gql(gateway(), JOINED, undefined, await auditOffice());
     expect(response.errors).toBeUndefined();
     return response.data!;
   };
@@ -51,7 +71,7 @@ describe('govshare up', () => {
   }
 
   it('seeds on first start, serves the joined graph and stops cleanly on Ctrl-C', async () => {
-    running = start();
+    running = await start();
     await running.waitFor(/govshare is up\./, 180_000);
     expect(running.output()).toMatch(/seeding demo data/);
     expect(running.output()).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
@@ -62,19 +82,24 @@ describe('govshare up', () => {
     expect(data.citizens.edges.map((e: { node: { did: string } }) => e.node.did).sort()).toEqual(citizens.map((c) => c.did).sort());
     expect(data.payments.edges.length).toBeGreaterThan(0);
     fs.writeFileSync(path.join(dataDir, 'first.json'), JSON.stringify(data));
+    // Policy is on under npm start: an anonymous caller gets the public payments, not the register.
+    const anonymous = await gql(gateway(), JOINED);
+    expect(anonymous.data).toMatchObject({ citizens: null, payments: { edges: data.payments.edges } });
+    expect(anonymous.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHORIZED_FIELD']);
 
-    // Every department's seeded records reach the ledger as anchored checkpoints.
+    // Every department's seeded records, and the audit entries of the requests above, reach the ledger.
     let status: { reachable: boolean; contracts: Record<string, string>; checkpoints: { logName: string; treeSize: number }[] } | undefined;
     for (let i = 0; i < 60; i++) {
       const cli = runCli(['ledger', 'status', '--json'], env());
       await cli.exited;
       status = JSON.parse(cli.output().slice(cli.output().indexOf('{')));
-      if (['education', 'finance', 'justice'].every((d) => status!.checkpoints.some((c) => c.logName === d && c.treeSize > 0))) break;
+      if (['education', 'finance', 'justice', 'gateway-audit'].every((d) => status!.checkpoints.some((c) => c.logName === d && c.treeSize > 0))) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(status!.reachable).toBe(true);
     expect(Object.keys(status!.contracts).sort()).toEqual(['Anchor', 'EthereumDIDRegistry', 'SharingAgreements', 'TrustedIssuers']);
-    expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'justice']);
+    // The departments' logs, and the gateway's audit trail of the requests above.
+    expect(status!.checkpoints.map((c) => c.logName).sort()).toEqual(['education', 'finance', 'gateway-audit', 'justice']);
 
     // A demo agency's token works once, then is refused as a replay.
     const tokenCli = runCli(['agency', 'token', 'civil-affairs'], env());
@@ -88,7 +113,7 @@ describe('govshare up', () => {
   });
 
   it('reuses the stored data on the second start without seeding again', async () => {
-    running = start();
+    running = await start();
     await running.waitFor(/govshare is up\./, 180_000);
     expect(running.output()).not.toMatch(/seeding/);
     const before = JSON.parse(fs.readFileSync(path.join(dataDir, 'first.json'), 'utf8'));
@@ -97,7 +122,7 @@ describe('govshare up', () => {
   });
 
   it('takes every component down with it when the supervisor itself is killed', async () => {
-    running = start();
+    running = await start();
     await running.waitFor(/govshare is up\./, 180_000);
     running.child.kill('SIGKILL');
     await running.exited;
