@@ -25,6 +25,11 @@ export interface LedgerAgreementSourceOptions {
   reader: AgreementReader;
   /** Identity address or did:ethr of each department (the providers whose categories they own). */
   departments: Readonly<Record<string, string>>;
+  /**
+   * Departments not in `departments`, asked each poll until they answer (a gateway on another
+   * host learns them from the departments themselves, `GET /identity`): name → identity.
+   */
+  discover?: () => Promise<Readonly<Record<string, string>>>;
   /** How often `version()` is read; a change is seen within this. Default 1,000 ms. */
   pollMs?: number;
   /**
@@ -54,7 +59,8 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Le
   const pollMs = options.pollMs ?? 1_000;
   const maxStalenessMs = options.maxStalenessMs ?? 30_000;
   const now = options.now ?? Date.now;
-  const departments = departmentMap(options.departments);
+  let known: Readonly<Record<string, string>> = options.departments;
+  let departments = departmentMap(known);
   let byConsumer = indexByConsumer([]);
   let version: number | null = null;
   let confirmedAt: number | null = null;
@@ -68,6 +74,19 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Le
   const fresh = () => confirmedAt !== null && now() - confirmedAt <= maxStalenessMs;
 
   async function poll(): Promise<void> {
+    if (options.discover) {
+      try {
+        const found = await options.discover();
+        const added = Object.keys(found).filter((name) => known[name] !== found[name]);
+        if (added.length) {
+          known = { ...known, ...found };
+          departments = departmentMap(known);
+          options.logger?.info({ departments: added }, 'department identities learned from the departments');
+        }
+      } catch {
+        /* a department that is down now is asked again at the next poll */
+      }
+    }
     try {
       const current = await options.reader.version();
       // Read the version first: a change during all() moves it again and the next poll reloads.
@@ -92,7 +111,11 @@ export function ledgerAgreementSource(options: LedgerAgreementSourceOptions): Le
     }
   }
 
-  const refresh = () => (inFlight ??= poll().finally(() => (inFlight = undefined)));
+  // A refresh reads the ledger after it was asked: one already in flight may have started before.
+  const refresh = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    return (inFlight ??= poll().finally(() => (inFlight = undefined)));
+  };
   const loop = () => {
     if (closed) return;
     void refresh().finally(() => {

@@ -1,5 +1,5 @@
 import type { Config } from '../../platform/config.ts';
-import { DEPARTMENTS } from '../../platform/config.ts';
+import { DEPARTMENTS, localSubgraphUrl } from '../../platform/config.ts';
 import type { Logger } from '../../platform/log.ts';
 import { keystorePassphrase, openKeystore } from '../../anchor/keys/keystore.ts';
 import { ledgerEndpoint, waitForLedgerPatiently } from '../../anchor/ledger/endpoint.ts';
@@ -20,7 +20,7 @@ export interface ConnectedAgreements {
  * here, which the log says.
  */
 export async function connectAgreements(options: {
-  config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'ledgerContracts'>;
+  config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'ledgerContracts'> & { subgraphs?: Config['subgraphs'] };
   logger: Logger;
   signal?: AbortSignal;
   passphrase?: string;
@@ -37,14 +37,33 @@ export async function connectAgreements(options: {
   });
   const keystore = openKeystore({ dataDir: options.config.dataDir, passphrase: options.passphrase ?? keystorePassphrase(process.env) });
   const departments: Record<string, string> = {};
+  const missing: string[] = [];
   for (const department of DEPARTMENTS) {
     if (keystore.has(department)) departments[department] = keystore.address(department);
-    else options.logger.warn({ department }, 'this department\'s identity is not in the keystore: its agreements grant nothing at this gateway');
+    else missing.push(department);
   }
+  if (missing.length) options.logger.info({ departments: missing }, 'department identities not in this keystore: asking the departments (GET /identity); their agreements grant nothing until they answer');
+  const subgraphs = options.config.subgraphs === 'up' || options.config.subgraphs === undefined
+    ? Object.fromEntries(DEPARTMENTS.map((d) => [d, localSubgraphUrl(d)]))
+    : options.config.subgraphs;
+  const discover = async () => {
+    const found: Record<string, string> = {};
+    await Promise.all(
+      missing.map(async (department) => {
+        const url = subgraphs[department as keyof typeof subgraphs];
+        if (!url) return;
+        const response = await fetch(new URL('identity', new URL('.', url)), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+        const identity = response?.ok ? ((await response.json()) as { department?: string; did?: string }) : undefined;
+        if (identity?.department === department && typeof identity.did === 'string') found[department] = identity.did;
+      }),
+    );
+    return found;
+  };
   const reader = createSharingAgreementsClient({ ...endpoint, contract: contracts.SharingAgreements, logger: options.logger });
   const source = ledgerAgreementSource({
     reader,
     departments,
+    ...(missing.length && { discover }),
     logger: options.logger,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
     ...(options.maxStalenessMs !== undefined && { maxStalenessMs: options.maxStalenessMs }),

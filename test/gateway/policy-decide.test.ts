@@ -133,6 +133,30 @@ describe('the ledger agreement source', () => {
     }
   });
 
+  it('learns a department it does not know from the department itself, and grants its categories from then on', async () => {
+    const { reader } = fakeLedger([agreement()]);
+    let answering = false;
+    const source = ledgerAgreementSource({
+      reader,
+      departments: { finance, justice },
+      discover: async () => {
+        if (!answering) throw new Error('education is down');
+        return { education: didForAddress(education, CHAIN) };
+      },
+      pollMs: 60_000,
+    });
+    try {
+      await source.ready();
+      const asks = () => decide({ agency: { did: agencyDid, purpose: 'degree-verification' } }, source.snapshot(), NOW).scopes;
+      expect(asks()).not.toContain('education.degree');
+      answering = true;
+      await source.refresh();
+      expect(asks()).toContain('education.degree');
+    } finally {
+      source.close();
+    }
+  });
+
   it('keeps the last read while the ledger is down, then fails closed past the bound', async () => {
     let clock = 0;
     const { state, reader } = fakeLedger([agreement()]);
