@@ -5,6 +5,7 @@ import { agencyListCommand, agencyTokenCommand } from './commands/agency.ts';
 import { auditCommand } from './commands/audit.ts';
 import { composeCommand } from './commands/compose.ts';
 import { ledgerStatusCommand } from './commands/ledger.ts';
+import { ledgerAccreditCommand, ledgerAddMemberCommand, ledgerDeployCommand } from './commands/ledger-admin.ts';
 import { seedCommand } from './commands/seed.ts';
 import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { issueCommand } from './commands/issue.ts';
@@ -64,13 +65,30 @@ agency
   .description('the demo agencies and their DIDs')
   .action(() => agencyListCommand());
 
-program
-  .command('ledger')
-  .description('the shared ledger')
+const ledger = program.command('ledger').description('the shared ledger');
+ledger
   .command('status')
   .description('chain, contract addresses and the latest anchored checkpoint of every log')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => ledgerStatusCommand(options));
+ledger
+  .command('deploy')
+  .description('deploy the consortium contracts with the operator key (LEDGER_DEPLOYER_KEY on an external ledger) and admit members; prints LEDGER_CONTRACTS for other hosts')
+  .option('--member <address|did>', 'a department or gateway key to admit (default: those in this keystore); repeat for several', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+  .action((options: { member?: string[] }) => ledgerDeployCommand(options));
+ledger
+  .command('add-member')
+  .description('admit a department or gateway key to the Anchor consortium (operator key)')
+  .argument('<address|did>', 'the key\'s address or did:ethr')
+  .action((member: string) => ledgerAddMemberCommand(member));
+ledger
+  .command('accredit')
+  .description('accredit an issuer DID for a credential type in TrustedIssuers (operator key: the root)')
+  .argument('<did>', 'the issuer')
+  .argument('<type>', 'e.g. DegreeCredential')
+  .option('--from <seconds>', 'valid from (unix seconds; default now)', toSeconds)
+  .option('--until <seconds>', 'valid until, exclusive (unix seconds; default open-ended)', toSeconds)
+  .action((did: string, type: string, options: { from?: number; until?: number }) => ledgerAccreditCommand(did, type, options));
 
 program
   .command('issue')
@@ -130,6 +148,12 @@ wallet
   .option('--seconds <n>', 'lifetime, at most 3600', toCount, 300)
   .option('--out <file>', 'write the JWT to a file (mode 0600) instead of stdout')
   .action((options: { wallet?: string; challenge: string; domain: string; credential?: string[]; seconds: number; out?: string }) => walletPresentCommand(options));
+
+function toSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new GovshareError('INVALID_ARGUMENT', `expected unix seconds, got "${value}"`);
+  return n;
+}
 
 function toCount(value: string): number {
   const n = Number(value);
