@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeJWT } from 'did-jwt';
+import { verifyCredential as didJwtVcVerifyCredential } from 'did-jwt-vc';
+import { Resolver } from 'did-resolver';
+import { getResolver } from 'ethr-did-resolver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didForAddress } from '../../anchor/ledger/did.ts';
 import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
@@ -16,7 +19,7 @@ import { createLogger } from '../../platform/log.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { departments } from '../support/federation.ts';
-import { freePort } from '../support/processes.ts';
+import { freePort, runCli } from '../support/processes.ts';
 import { testStorage, type TestStorage } from '../support/storage.ts';
 
 /**
@@ -171,5 +174,40 @@ describe('POST /verify', () => {
     expect(big.status).toBe(413);
     const form = await fetch(`${gateway.url}/verify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"jwt":"a.b.c"}' });
     expect(form.status).toBe(400);
+  });
+});
+
+describe('interoperability and the command line', () => {
+  it('a credential issued here verifies with plain did-jwt-vc and ethr-did-resolver on the same chain', async () => {
+    const jwt = await issueTaxClearance(wallet.did);
+    // ethr-did-resolver is typed against its own copy of did-resolver; the shapes agree at run time.
+    const resolver = new Resolver(getResolver({ networks: [{ name: '0x539', chainId: 1337, rpcUrl: ledger.current.url, registry: ledger.current.contracts.EthereumDIDRegistry.address }] }) as never);
+    const verified = await didJwtVcVerifyCredential(jwt, resolver, { proofPurpose: 'assertionMethod' });
+    expect(verified.verified).toBe(true);
+    expect(verified.issuer).toBe(decodeJWT(jwt).payload.iss);
+    expect(verified.verifiableCredential.type).toContain('TaxClearanceCredential');
+  });
+
+  it('govshare verify gives the same verdict from a relying party\'s machine: exit 0 valid, 1 invalid', async () => {
+    const contracts = ledger.current.contracts;
+    const env = {
+      GOVSHARE_DATA_DIR: walletDir,
+      LEDGER_RPC_URL: ledger.current.url,
+      LEDGER_CHAIN_ID: '1337',
+      LEDGER_CONTRACTS: ['EthereumDIDRegistry', 'Anchor', 'TrustedIssuers', 'SharingAgreements'].map((name) => `${name}=${contracts[name as keyof typeof contracts].address}`).join(','),
+      GOVSHARE_GATEWAY_URL: gateway.url,
+      GOVSHARE_LOG_LEVEL: 'warn',
+    };
+    const good = path.join(walletDir, 'good.jwt');
+    fs.writeFileSync(good, await issueTaxClearance(wallet.did));
+    const valid = runCli(['verify', good, '--json'], env);
+    expect((await valid.exited).code).toBe(0);
+    expect(JSON.parse(valid.output().slice(valid.output().indexOf('{'))).valid).toBe(true);
+
+    const bad = path.join(walletDir, 'revoked.jwt');
+    fs.writeFileSync(bad, await issueRevoked(wallet.did));
+    const invalid = runCli(['verify', bad], env);
+    expect((await invalid.exited).code).toBe(1);
+    expect(invalid.output()).toMatch(/credential INVALID[\s\S]*FAIL status REVOKED/);
   });
 });
