@@ -7,6 +7,7 @@ import {
   REQUEST_ID,
   RequestErrorCode,
   isRequestPurpose,
+  REQUEST_PURPOSES,
   type RequestPurpose,
 } from './signed-request.ts';
 
@@ -78,7 +79,7 @@ export async function verifyRequest(jwt: unknown, options: VerifyRequestOptions)
   }
   if (exp <= iat || exp - iat > MAX_REQUEST_LIFETIME_SECONDS) throw invalid('LIFETIME_TOO_LONG', `exp must be after iat and at most ${MAX_REQUEST_LIFETIME_SECONDS} s later`);
   if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) throw invalid('MALFORMED', 'requestId must be a random id of 16 to 128 base64url characters');
-  if (!isRequestPurpose(purpose)) throw invalid('PURPOSE_MISMATCH', 'purpose must be one of issue-credential, revoke-credential, suspend-credential, reinstate-credential');
+  if (!isRequestPurpose(purpose)) throw invalid('PURPOSE_MISMATCH', `purpose must be one of ${REQUEST_PURPOSES.join(', ')}`);
   if (typeof sub !== 'string') throw invalid('MALFORMED', 'sub must be the subject\'s DID');
   if (type !== undefined && typeof type !== 'string') throw invalid('MALFORMED', 'type must be a string');
   if (jti !== undefined && typeof jti !== 'string') throw invalid('MALFORMED', 'jti must be a string');
