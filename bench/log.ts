@@ -6,7 +6,11 @@
  * in the same run, on the same machine.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { JsonRpcProvider } from 'ethers';
 import { DEFAULT_KEY_NAMES, openKeystore } from '../anchor/keys/keystore.ts';
 import { spawnEmbeddedLedger, type LedgerProcess } from '../anchor/ledger/embedded-process.ts';
@@ -34,19 +38,31 @@ export interface LogBenchOptions {
   /** A fresh directory for this part's databases and ledger. */
   workDir: string;
   log: (line: string) => void;
+  /** Only these parts (all when unset): the log bench run alone picks some (see the end of this file). */
+  only?: ReadonlySet<LogPart>;
 }
+
+/** The parts of this bench: P3-append, P3-proof-*, P4-* (ledger start and anchoring), P6-audit. */
+export const LOG_PARTS = ['append', 'proofs', 'anchoring', 'audit'] as const;
+export type LogPart = (typeof LOG_PARTS)[number];
 
 export async function measureLog(options: LogBenchOptions): Promise<Figures> {
   const { quick, workDir, log } = options;
+  const runs = (part: LogPart) => !options.only || options.only.has(part);
   const figures: Figures = {};
   const sha = rawSha256PerSecond(quick ? 300_000 : 1_000_000);
 
-  log('log: integrating leaves into a persisted tree');
-  Object.assign(figures, await measureAppend(path.join(workDir, 'append'), quick ? 50_000 : 200_000, sha));
+  if (runs('append')) {
+    log('log: integrating leaves into a persisted tree');
+    Object.assign(figures, await measureAppend(path.join(workDir, 'append'), quick ? 50_000 : 200_000, sha));
+  }
 
-  log('log: proofs at 1,000,000 leaves');
-  Object.assign(figures, measureProofs(1_000_000, quick ? 5_000 : 20_000, sha));
+  if (runs('proofs')) {
+    log('log: proofs at 1,000,000 leaves');
+    Object.assign(figures, measureProofs(1_000_000, quick ? 5_000 : 20_000, sha));
+  }
 
+  if (!runs('anchoring') && !runs('audit')) return figures;
   log('log: the embedded ledger and anchoring');
   const ledgerDir = path.join(workDir, 'ledger');
   await openKeystore({ dataDir: ledgerDir, passphrase: PASSPHRASE, scrypt: CHEAP_SCRYPT }).ensureKeys(DEFAULT_KEY_NAMES);
@@ -60,7 +76,7 @@ export async function measureLog(options: LogBenchOptions): Promise<Figures> {
   const fresh = await startLedger();
   await fresh.ledger.stop();
   const reopened = await startLedger();
-  figures['P4-ledger-start'] = {
+  if (runs('anchoring')) figures['P4-ledger-start'] = {
     value: round(reopened.seconds, 2),
     unit: 's',
     baseline: round(fresh.seconds, 2),
@@ -68,9 +84,11 @@ export async function measureLog(options: LogBenchOptions): Promise<Figures> {
     note: 'The embedded ledger (ganache in its own process) from spawn to contracts ready, on a data dir that already holds the chain; baseline: the first start, which creates the chain and deploys the contracts. Process start and module loading included.',
   };
   try {
-    Object.assign(figures, await measureAnchoring(ledgerDir, port!, reopened.ledger, quick));
-    log(`log: govshare audit over ${quick ? '20,000' : '100,000'} records`);
-    Object.assign(figures, await measureAudit(path.join(workDir, 'audit'), ledgerDir, port!, quick ? 20_000 : 100_000));
+    if (runs('anchoring')) Object.assign(figures, await measureAnchoring(ledgerDir, port!, reopened.ledger, quick));
+    if (runs('audit')) {
+      log(`log: govshare audit over ${quick ? '20,000' : '100,000'} records`);
+      Object.assign(figures, await measureAudit(path.join(workDir, 'audit'), ledgerDir, port!, quick ? 20_000 : 100_000));
+    }
   } finally {
     await reopened.ledger.stop();
   }
@@ -261,3 +279,28 @@ async function measureAudit(dataDir: string, ledgerDir: string, port: number, re
 function round(n: number, digits: number): number {
   return Number(n.toFixed(digits));
 }
+
+/**
+ * This bench alone, without the gateway bench around it (which takes the machine for minutes):
+ *
+ *   node --import tsx bench/log.ts [--quick] [--only audit,proofs]
+ *
+ * Prints the figures as JSON with the load average before and after; writes no results file.
+ */
+async function runAlone(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const only = values.only ? new Set(values.only.split(',').map((p) => p.trim())) : undefined;
+  const unknown = [...(only ?? [])].filter((p) => !(LOG_PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`unknown part(s) ${unknown.join(', ')}: pick from ${LOG_PARTS.join(', ')}`);
+  const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-bench-log-'));
+  const loadBefore = loadavg();
+  try {
+    const figures = await measureLog({ quick: values.quick!, workDir, log: (line) => process.stderr.write(`${line}\n`), only: only as ReadonlySet<LogPart> | undefined });
+    process.stdout.write(`${JSON.stringify({ loadBefore, loadAfter: loadavg(), cores: os.cpus().length, figures }, null, 2)}\n`);
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runAlone();
