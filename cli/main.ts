@@ -11,7 +11,7 @@ import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { issueCommand } from './commands/issue.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
-import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand } from './commands/wallet.ts';
+import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand, walletRequestCommand } from './commands/wallet.ts';
 
 /**
  * The `govshare` command line: it only wires the parts together. Every
@@ -132,6 +132,14 @@ wallet
   .addOption(walletFileOption())
   .option('--json', 'machine-readable output')
   .action((source: string, options: { wallet?: string; json?: boolean }) => walletReceiveCommand(source, options));
+wallet
+  .command('request')
+  .description('ask the issuing department, through the gateway, for your own credential of a type, and file it')
+  .argument('<type>', 'DegreeCredential, TranscriptCredential, TaxClearanceCredential, NoCriminalRecordCredential or EvidenceReceiptCredential')
+  .addOption(walletFileOption())
+  .option('--record <id>', 'the record it states (a degree, an enrolment, an evidence item); default the latest')
+  .option('--gateway <url>', 'the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
+  .action((type: string, options: { wallet?: string; record?: string; gateway?: string }) => walletRequestCommand(type, options));
 wallet
   .command('list')
   .description('the credentials in the wallet')

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { loadConfig } from '../../platform/config.ts';
-import { InputError } from '../../platform/errors.ts';
+import { GovshareError, InputError } from '../../platform/errors.ts';
+import { DEMO_ACCREDITATIONS } from '../../anchor/ledger/accreditations.ts';
+import { requestCredential } from '../../credentials/request/request-credential.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { demoCitizen } from '../../demo/citizens.ts';
 import {
@@ -13,6 +15,7 @@ import {
   receiveCredential,
   resolveWalletFile,
   walletPassphraseFromEnv,
+  walletSigner,
   type VerifyCredentialJwt,
   type Wallet,
 } from '../../credentials/wallet/index.ts';
@@ -149,4 +152,48 @@ function demoIndex(value: string): number {
     throw new InputError('INVALID_ARGUMENT', `--import-demo takes a demo citizen's index (0, 1, 2, ...), got "${value}"`);
   }
   return index;
+}
+
+/**
+ * `govshare wallet request <Type> [--record ID] [--gateway URL]`: asks the department that issues
+ * that type, through the gateway, for the holder's own credential (a request signed with the
+ * wallet's key: claims come from the department's records about this DID), and files it.
+ */
+export async function walletRequestCommand(type: string, options: WalletOptions & { record?: string; gateway?: string }): Promise<void> {
+  const config = loadConfig();
+  const department = issuingDepartment(type);
+  const gateway = (options.gateway ?? process.env.GOVSHARE_GATEWAY_URL ?? config.publicUrl).replace(/\/+$/, '');
+  const audience = await departmentDid(gateway, department);
+  const wallet = await open(options);
+  const { did, signer } = walletSigner(wallet);
+  const issued = await requestCredential({
+    graphqlUrl: `${gateway}/graphql`,
+    department,
+    audience,
+    caller: { did, signer },
+    type,
+    subject: did,
+    ...(options.record !== undefined && { recordId: options.record }),
+  });
+  const { credential } = await receiveCredential(wallet, issued.jwt);
+  process.stdout.write(`received ${credential.type} ${credential.jti} from ${credential.issuer}\n`);
+}
+
+function issuingDepartment(type: string): string {
+  const department = Object.keys(DEMO_ACCREDITATIONS).find((name) => DEMO_ACCREDITATIONS[name]!.includes(type));
+  if (!department) throw new InputError('CREDENTIAL_TYPE_UNKNOWN', `no department issues ${type} (known: ${Object.values(DEMO_ACCREDITATIONS).flat().join(', ')})`);
+  return department;
+}
+
+/** The department's DID, from the gateway's public list (the signed request's audience). */
+async function departmentDid(gateway: string, department: string): Promise<string> {
+  let listed: { departments?: { department: string; did: string | null }[] };
+  try {
+    listed = (await (await fetch(`${gateway}/departments`, { signal: AbortSignal.timeout(10_000) })).json()) as typeof listed;
+  } catch (error) {
+    throw new GovshareError('ISSUER_UNREACHABLE', `no answer from ${gateway}/departments: ${(error as Error).message}`);
+  }
+  const did = listed.departments?.find((d) => d.department === department)?.did;
+  if (!did) throw new GovshareError('ISSUER_UNAVAILABLE', `${department} has not published its DID at ${gateway} yet; try again once it is up`);
+  return did;
 }

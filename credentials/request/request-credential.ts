@@ -1,5 +1,5 @@
 import { GovshareError } from '../../platform/errors.ts';
-import { signRequest } from './sign-request.ts';
+import { signRequest, type SignRequestOptions } from './sign-request.ts';
 
 /** What a department answers for an issuance (its IssuedCredential type). */
 export interface IssuedCredentialAnswer {
@@ -22,7 +22,7 @@ export interface RequestCredentialOptions {
   /** The department's DID: the signed request's audience. */
   audience: string;
   /** Who asks: the subject (a citizen's wallet) or an officer (`govshare issue`). */
-  caller: { did: string; privateKey: string | Uint8Array };
+  caller: SignRequestOptions['caller'];
   type: string;
   subject: string;
   recordId?: string;

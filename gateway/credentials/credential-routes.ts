@@ -12,13 +12,16 @@ const SEGMENT = /^[A-Za-z0-9:_-]{1,200}$/;
  * - `GET /status/<department>/<list>` → the department's signed status list credential
  *   (`GET /status/<list>` on its server), the URL credentials carry in `statusListCredential`;
  * - `GET /credentials/<jti>/proof?issuer=<did>` → the anchoring proof of a credential from the
- *   department whose DID issued it.
+ *   department whose DID issued it;
+ * - `GET /departments` → each department's name and DID (null while it has not answered).
  * Verifiers trust neither: both are signed or checked against the ledger.
  */
 export function credentialRoutes(directory: DepartmentDirectory): Record<string, RouteHandler> {
   return {
     'GET /status/*': (req, res) => serveStatusList(req, res, directory),
     'GET /credentials/*': (req, res) => serveCredentialProof(req, res, directory),
+    // Who issues here: the audience a citizen's signed request to a department must name.
+    'GET /departments': async (_req, res) => sendJson(res, 200, { departments: await directory.list() }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface DepartmentDirectory {
   baseUrl(department: string): string | undefined;
   /** The department whose DID this is, asking the departments again (at most once per `refreshMs`) on a miss. */
   byDid(did: string): Promise<{ department: DepartmentName; baseUrl: string } | undefined>;
+  /** Every department and its DID as far as known (asking again, at most once per `refreshMs`, when one is missing). */
+  list(): Promise<{ department: string; did: string | null }[]>;
 }
 
 /**
@@ -56,6 +58,11 @@ export function createDepartmentDirectory(
       if (!dids.has(did) && Date.now() - lastRefresh >= refreshMs) await refresh();
       const department = dids.get(did);
       return department ? { department, baseUrl: bases.get(department)! } : undefined;
+    },
+    async list() {
+      if (dids.size < bases.size && Date.now() - lastRefresh >= refreshMs) await refresh();
+      const byName = new Map([...dids].map(([did, name]) => [name as string, did]));
+      return [...bases.keys()].map((department) => ({ department, did: byName.get(department) ?? null }));
     },
   };
 }

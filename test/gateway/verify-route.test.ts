@@ -210,4 +210,25 @@ describe('interoperability and the command line', () => {
     expect((await invalid.exited).code).toBe(1);
     expect(invalid.output()).toMatch(/credential INVALID[\s\S]*FAIL status REVOKED/);
   });
+
+  it('govshare wallet request: a citizen asks the department through the gateway for their own credential and files it', async () => {
+    const env = { GOVSHARE_WALLET: wallet.file, GOVSHARE_WALLET_PASSPHRASE: 'a wallet passphrase', GOVSHARE_DATA_DIR: walletDir, LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', GOVSHARE_LOG_LEVEL: 'warn' };
+    const departmentsAnswer = (await (await fetch(`${gateway.url}/departments`)).json()) as { departments: { department: string; did: string | null }[] };
+    expect(departmentsAnswer.departments.map((d) => d.department).sort()).toEqual(['education', 'finance', 'justice']);
+    expect(departmentsAnswer.departments.every((d) => d.did?.startsWith('did:ethr:0x539:'))).toBe(true);
+
+    const requested = runCli(['wallet', 'request', 'NoCriminalRecordCredential', '--gateway', gateway.url], env);
+    expect((await requested.exited).code).toBe(0);
+    expect(requested.output()).toMatch(/received NoCriminalRecordCredential urn:govshare:vc:/);
+    const listed = runCli(['wallet', 'list', '--json'], env);
+    await listed.exited;
+    const held = JSON.parse(listed.output().slice(listed.output().indexOf('{'))) as { did: string; credentials: { type: string }[] };
+    expect(held.did).toBe(wallet.did);
+    expect(held.credentials.map((c) => c.type)).toContain('NoCriminalRecordCredential');
+
+    // A type the holder has no records for is refused by the department, and nothing is filed.
+    const refused = runCli(['wallet', 'request', 'DegreeCredential', '--gateway', gateway.url], env);
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.output()).toContain('NO_RECORDS');
+  });
 });
