@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { GovshareError } from '../../platform/errors.ts';
+import { withTimeout } from '../../platform/with-timeout.ts';
 
 /**
  * Single use of a token id (`jti`) until the token expires. In memory for one
@@ -70,14 +71,4 @@ export function redisReplayGuard(url: string, prefix = 'govshare:jti:'): ReplayG
       else client.destroy();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }

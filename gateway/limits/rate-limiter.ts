@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { GovshareError } from '../../platform/errors.ts';
+import { withTimeout } from '../../platform/with-timeout.ts';
 
 /**
  * Per-caller request budgets (issue 6, hardening): at most `limit` requests per `windowMs`
@@ -87,14 +88,4 @@ export function redisRateLimiter(url: string, options: RateLimitOptions = DEFAUL
 function decision(count: number, options: RateLimitOptions, window: number, at: number): RateDecision {
   const allowed = count <= options.limit;
   return { allowed, remaining: Math.max(0, options.limit - count), retryAfterMs: allowed ? 0 : (window + 1) * options.windowMs - at };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
-    );
-  });
 }
