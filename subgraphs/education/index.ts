@@ -1,3 +1,4 @@
+import { CONSENT_RECORDED_TABLES } from '../kit/consent/migrations.ts';
 import { CREDENTIAL_RECORDED_TABLES } from '../kit/credentials/migrations.ts';
 import { besides, type Department } from '../kit/department.ts';
 import { educationCredentials } from './credentials.ts';
@@ -10,9 +11,18 @@ export const education: Department<EducationStore> = {
   schemaPath: besides(import.meta.url, './schema.graphql'),
   migrationsDir: besides(import.meta.url, './migrations'),
   // Every record table, the status history too: the store logs each row it writes (store.ts, logWritten).
-  recordedTables: [...RECORDED_TABLES, ...CREDENTIAL_RECORDED_TABLES],
+  recordedTables: [...RECORDED_TABLES, ...CREDENTIAL_RECORDED_TABLES, ...CONSENT_RECORDED_TABLES],
   createStore: createEducationStore,
   createResolvers: createEducationResolvers,
   // The credentials it is accredited for (anchor/ledger/accreditations.ts), with the claims its records give.
   credentials: educationCredentials,
+  // Whose record each object is, for consent (resolvers.ts puts the owner's DID on every object).
+  citizenOf: {
+    Enrolment: (e: { studentDid: string }) => e.studentDid,
+    EnrolmentStatusChange: (c: { studentDid: string }) => c.studentDid,
+    CourseResult: (r: { studentDid: string }) => r.studentDid,
+    Degree: (d: { holderDid: string }) => d.holderDid,
+    CreditTransfer: (t: { studentDid: string }) => t.studentDid,
+    LearningResource: (r: { authorDid: string }) => r.authorDid,
+  },
 };

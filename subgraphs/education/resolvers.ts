@@ -50,15 +50,18 @@ function toEnrolment(row: EnrolmentRow) {
 }
 type Enrolment = ReturnType<typeof toEnrolment>;
 
-function toStatusChange(row: EnrolmentStatusChangeRow) {
-  // The id is not in the schema; it names the record for its proof.
-  return { id: row.id, status: row.status, effectiveOn: row.effective_on, recordedAt: row.recorded_at };
+function toStatusChange(row: EnrolmentStatusChangeRow, studentDid: string) {
+  // The id is not in the schema; it names the record for its proof. The student's DID neither:
+  // it says whose record this is, for consent (the row has no owner column of its own).
+  return { id: row.id, status: row.status, effectiveOn: row.effective_on, recordedAt: row.recorded_at, studentDid };
 }
 
 function toCourseResult(row: CourseResultRow) {
   return {
     id: row.id,
     enrolmentId: row.enrolment_id,
+    // Not in the schema: whose result this is, for consent.
+    studentDid: row.student_did,
     courseCode: row.course_code,
     courseTitle: row.course_title,
     credits: Number(row.credits),
@@ -211,7 +214,7 @@ export function createEducationResolvers(store: EducationStore): Resolvers {
       student: (enrolment: Enrolment): CitizenRef => ({ did: enrolment.studentDid }),
       institution: (enrolment: Enrolment, _: unknown, context: SubgraphContext) => institutionById(enrolment.institutionId, context),
       statusHistory: async (enrolment: Enrolment, _: unknown, context: SubgraphContext) =>
-        (await loaders(context).statusHistory.load(enrolment.id)).map(toStatusChange),
+        (await loaders(context).statusHistory.load(enrolment.id)).map((row) => toStatusChange(row, enrolment.studentDid)),
       courseResults: async (enrolment: Enrolment, _: unknown, context: SubgraphContext) =>
         (await loaders(context).resultsOfEnrolment.load(enrolment.id)).map(toCourseResult),
     },

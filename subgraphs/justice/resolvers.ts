@@ -177,8 +177,9 @@ export function createJusticeResolvers(store: JusticeStore): Resolvers {
       caseParticipations: async (citizen: CitizenRef, _: unknown, context: SubgraphContext) =>
         (await load(context).partiesOfDid.load(citizen.did)).map(toParty),
       criminalRecord: async (citizen: CitizenRef, _: unknown, context: SubgraphContext) => {
-        const convictions = (await load(context).convictionsOfDid.load(citizen.did)).map(toJudgment);
-        return { clean: convictions.length === 0, convictions, checkedAt: new Date().toISOString() };
+        // citizenDid (not in the schema): whose record and convictions these are, for consent.
+        const convictions = (await load(context).convictionsOfDid.load(citizen.did)).map((row) => ({ ...toJudgment(row), citizenDid: row.did }));
+        return { clean: convictions.length === 0, convictions, checkedAt: new Date().toISOString(), citizenDid: citizen.did };
       },
     },
 

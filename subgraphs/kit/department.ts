@@ -5,6 +5,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { DepartmentName } from '../../platform/config.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Database } from '../../store/open.ts';
+import type { DecisionContext } from '../../gateway/subgraph-client/subgraph-token.ts';
+import type { ConsentGate } from './consent/consent-gate.ts';
+import { consentSdl } from './consent/sdl.ts';
+import type { CitizenOf } from './consent/enforce-consent.ts';
 import { credentialSdl } from './credentials/sdl.ts';
 import type { DepartmentCredentials } from './credentials/types.ts';
 
@@ -12,6 +16,10 @@ import type { DepartmentCredentials } from './credentials/types.ts';
 export interface SubgraphContext {
   requestId: string;
   logger: Logger;
+  /** What the gateway decided for this request, from its verified token (unset when the server does not require one). */
+  gateway?: DecisionContext;
+  /** This request's per-citizen consent checks; unset when its decision binds no category to consent. */
+  consent?: ConsentGate;
 }
 
 export type Resolvers = GraphQLResolverMap<SubgraphContext>;
@@ -41,14 +49,24 @@ export interface Department<Store> {
    * issued_credentials table (list it in recordedTables).
    */
   credentials?: DepartmentCredentials;
+  /**
+   * Which citizen an object of each record type is about (its owner column), for consent
+   * (subgraphs/kit/consent/enforce-consent.ts); Citizen (by its DID) is the kit's. A type not
+   * listed is not about one citizen: its consent-bound fields are never released under consent.
+   */
+  citizenOf?: CitizenOf;
 }
 
 /** SDL every department's schema gets appended: the types it shares with all the others. */
 const SHARED_SDL = ['./access.graphql', './common.graphql', './record-proof.graphql'].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
-/** A department's subgraph SDL: its schema.graphql plus the shared kit types (and the credential API when it issues). */
+/**
+ * A department's subgraph SDL: its schema.graphql plus the shared kit types, the consent API
+ * (every department holds data about citizens) and the credential API when it issues.
+ */
 export function schemaSdl(department: Pick<Department<unknown>, 'schemaPath' | 'name' | 'credentials'>): string {
   const files = [department.schemaPath, ...SHARED_SDL].map((file) => fs.readFileSync(file, 'utf8'));
+  files.push(consentSdl(department.name));
   if (department.credentials) files.push(credentialSdl(department.name));
   return files.join('\n');
 }

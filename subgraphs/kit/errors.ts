@@ -39,6 +39,20 @@ export const ErrorCode = {
   ISSUER_UNAVAILABLE: 'ISSUER_UNAVAILABLE',
   /** The ledger could not be read to check the request's signer: nothing was done. */
   RESOLUTION_UNAVAILABLE: 'RESOLUTION_UNAVAILABLE',
+  // Trust and consent (issue 6; subgraphs/kit/trust-gateway.ts, subgraphs/kit/consent).
+  /** The request did not come from a gateway this department trusts (`reason`: the failed check); HTTP 401, or 503 when the ledger cannot be read. */
+  GATEWAY_TOKEN_INVALID: 'GATEWAY_TOKEN_INVALID',
+  /**
+   * A consent-bound field (its category is granted to the agency only under the citizen's consent)
+   * of a citizen who has no valid consent for this agency, purpose and category: the field is null
+   * and its data was never read. `scope`: the category; `reason`: NO_CONSENT, or NO_CITIZEN for a
+   * record that is not about one citizen (nobody's consent can release it).
+   */
+  CONSENT_REQUIRED: 'CONSENT_REQUIRED',
+  /** A consent credential was refused at registration; `reason` names the failed check. */
+  CONSENT_INVALID: 'CONSENT_INVALID',
+  /** No consent with that jti is registered with this department. */
+  CONSENT_NOT_FOUND: 'CONSENT_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -70,6 +84,9 @@ export function formatSubgraphError(formatted: GraphQLFormattedError, error: unk
     // Only a code-shaped reason: other errors put free text (hosts, messages) under that name.
     const reason = own.detail?.reason;
     if (typeof reason === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(reason)) extensions.reason = reason;
+    // The data category a refusal is about (CONSENT_REQUIRED): category-shaped only, like reason.
+    const scope = own.detail?.scope;
+    if (typeof scope === 'string' && /^[a-z]+\.[a-z-]{1,63}$/.test(scope)) extensions.scope = scope;
     // Keep graphql-js's "Variable "$x" got invalid value ..." prefix: it tells the caller which value.
     const message = formatted.extensions?.code === 'BAD_USER_INPUT' ? formatted.message : own.message;
     return { message, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }), extensions };

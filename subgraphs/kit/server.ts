@@ -9,6 +9,13 @@ import { createLogger, type Logger } from '../../platform/log.ts';
 import { createHttpMetrics, recordResponse } from '../../platform/metrics.ts';
 import { sendJson, startHttpServer, type RunningServer } from '../../platform/http/server.ts';
 import { readSchema, type Department, type SubgraphContext } from './department.ts';
+import { admitGateway } from './admit-gateway.ts';
+import { createConsentGate } from './consent/consent-gate.ts';
+import type { ConsentContext } from './consent/context.ts';
+import { enforceConsent } from './consent/enforce-consent.ts';
+import { fieldScopes, heldCategories } from './consent/field-scopes.ts';
+import { consentResolvers } from './consent/resolvers.ts';
+import type { GatewayTrust } from './trust-gateway.ts';
 import type { CredentialContext } from './credentials/context.ts';
 import { credentialRoutes } from './credentials/http-routes.ts';
 import { createIssuerSlot } from './credentials/issuer.ts';
@@ -38,6 +45,16 @@ export interface StartSubgraphOptions {
    * here or later with `log.setAnchoring`).
    */
   anchoring?: Anchoring;
+  /**
+   * Subgraphs trust only the gateway (DESIGN.md "Trust model"): with this set, every GraphQL
+   * request must carry a valid gateway token for this department and request (401
+   * GATEWAY_TOKEN_INVALID otherwise; 503 while the function returns undefined, i.e. before the
+   * ledger answers), except the composition query (admit-gateway.ts), and the gateway's signed
+   * decision drives consent (consent/enforce-consent.ts). `govshare serve` always sets it.
+   * Unset: the department answers anyone and releases everything it is asked for; only for
+   * tests and tools that call a department directly, never for a served department.
+   */
+  gatewayTrust?: () => GatewayTrust | undefined;
 }
 
 /**
@@ -71,15 +88,20 @@ export async function startSubgraph<Store>(department: Department<Store>, option
     }),
   };
   try {
+    const typeDefs = readSchema(department);
+    const scopes = fieldScopes(typeDefs);
+    const consent: ConsentContext = { db, department: department.name, categories: heldCategories(scopes), issuer };
     const schema = buildSubgraphSchema({
-      typeDefs: readSchema(department),
-      resolvers: mergeResolvers(department.createResolvers(store), credentials && credentialResolvers(credentials)) as never,
+      typeDefs,
+      resolvers: mergeResolvers(department.createResolvers(store), consentResolvers(consent), credentials && credentialResolvers(credentials)) as never,
     });
+    // Consent-bound fields are released per citizen, before their resolvers read anything.
+    enforceConsent(schema, scopes, { Citizen: (citizen: { did: string }) => citizen.did, ...department.citizenOf });
     const graphql = new ApolloServer<SubgraphContext>({
       schema,
       formatError: formatSubgraphError,
       includeStacktraceInErrorResponses: false,
-      // The gateway needs `_service { sdl }`; callers other than the gateway are refused by a later layer.
+      // The gateway needs `_service { sdl }`; with gatewayTrust, introspection (like any query) needs a gateway token.
       introspection: true,
       // Federated tracing is for Apollo's cloud reporting, which we never use.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -99,11 +121,20 @@ export async function startSubgraph<Store>(department: Department<Store>, option
       port: options.port ?? DEFAULT_PORTS[department.name],
       logger,
       graphql,
-      context: async ({ requestId }) => ({ requestId, logger: logger.child({ requestId }) }),
+      context: async (info) => {
+        const { requestId } = info;
+        const gateway = options.gatewayTrust ? await admitGateway(options.gatewayTrust(), info) : undefined;
+        const gate = createConsentGate(db, gateway);
+        return { requestId, logger: logger.child({ requestId }), ...(gateway && { gateway }), ...(gate && { consent: gate }) };
+      },
       onResponse: recordResponse(metrics),
       routes: {
         'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok', component: department.name }),
         'GET /ready': async (_req, res) => {
+          // Refusing every request with 503 is not ready: the gateway's own /ready waits on this.
+          if (options.gatewayTrust && !options.gatewayTrust()) {
+            return sendJson(res, 503, { status: 'unavailable', component: department.name, down: [{ name: 'gateway-trust', detail: 'gateway tokens cannot be checked until the ledger answers' }] });
+          }
           try {
             // The log's state comes from the database too, so this is also the database check.
             const status = await log.status();
@@ -146,11 +177,13 @@ export async function startSubgraph<Store>(department: Department<Store>, option
   }
 }
 
-/** The kit's scalars, the department's resolvers and the credential API's, root types merged field by field. */
-function mergeResolvers(own: Record<string, any>, credentials: Record<string, any> | undefined): Record<string, unknown> {
+/** The kit's scalars, the department's resolvers and the kit APIs' (consent, credentials), root types merged field by field. */
+function mergeResolvers(own: Record<string, any>, ...kits: (Record<string, any> | undefined)[]): Record<string, unknown> {
   const merged: Record<string, any> = { ...scalars, ...own };
-  for (const [type, fields] of Object.entries(credentials ?? {})) {
-    merged[type] = type === 'Query' || type === 'Mutation' ? { ...merged[type], ...fields } : fields;
+  for (const kit of kits) {
+    for (const [type, fields] of Object.entries(kit ?? {})) {
+      merged[type] = type === 'Query' || type === 'Mutation' ? { ...merged[type], ...fields } : fields;
+    }
   }
   return merged;
 }

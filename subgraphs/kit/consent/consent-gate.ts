@@ -1,0 +1,50 @@
+import DataLoader from 'dataloader';
+import { identityOf } from '../../../credentials/consent/parse-consent.ts';
+import type { DecisionContext } from '../../../gateway/subgraph-client/subgraph-token.ts';
+import { GovshareError } from '../../../platform/errors.ts';
+import type { Queryable } from '../../../store/database.ts';
+import { ErrorCode } from '../errors.ts';
+import { consentedCategories } from './consented-categories.ts';
+
+/**
+ * One request's consent checks (DESIGN.md "Trust model": policy decided twice). The gateway
+ * decided per field and signed, in the request's token, which categories the agency reads only
+ * under each citizen's consent; this gate decides per citizen. A field in one of those
+ * categories is released for a citizen only if that citizen has a consent in force naming the
+ * agency, the purpose and that category.
+ *
+ * One look-up per (request, citizen), batched: every consent-bound field of every citizen in
+ * the answer waits on one query per tick. Nothing is kept after the request: a revocation
+ * counts from the next request.
+ */
+export interface ConsentGate {
+  /** Whether this request needs consent for `scope` at all (a category granted under consent). */
+  binds(scope: string): boolean;
+  /** Resolves when `citizen` consented to `scope`; throws CONSENT_REQUIRED otherwise (null: no single citizen). */
+  check(citizen: string | null | undefined, scope: string): Promise<void>;
+}
+
+/** The gate of one request, or undefined when its decision binds no category to consent. */
+export function createConsentGate(db: Queryable, decision: DecisionContext | undefined, now: () => Date = () => new Date()): ConsentGate | undefined {
+  if (!decision || decision.consentCategories.length === 0) return undefined;
+  const bound = new Set(decision.consentCategories);
+  const { agency, purpose } = decision;
+  const loader =
+    agency && purpose
+      ? new DataLoader<string, Set<string>>((keys) => consentedCategories(db, { agencyKey: identityOf(agency), purpose, citizenKeys: keys, now: now() }), { maxBatchSize: 500 })
+      : undefined;
+  return {
+    binds: (scope) => bound.has(scope),
+    async check(citizen, scope) {
+      if (!citizen) throw consentRequired(scope, 'NO_CITIZEN', `this record is not about one citizen: no consent can release its ${scope} fields`);
+      // An agency and purpose always come with a consent-bound category; without them nothing is released.
+      if (!loader) throw consentRequired(scope, 'NO_CONSENT', `${scope} is released only under the citizen's consent to a named agency and purpose`);
+      const granted = await loader.load(identityOf(citizen));
+      if (!granted.has(scope)) throw consentRequired(scope, 'NO_CONSENT', `the citizen has not consented to releasing ${scope} to this agency for this purpose`);
+    },
+  };
+}
+
+function consentRequired(scope: string, reason: 'NO_CONSENT' | 'NO_CITIZEN', message: string): GovshareError {
+  return new GovshareError(ErrorCode.CONSENT_REQUIRED, message, { detail: { reason, scope } });
+}

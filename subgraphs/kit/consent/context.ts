@@ -1,0 +1,63 @@
+import type { Database } from '../../../store/database.ts';
+import type { IssuerSlot } from '../credentials/issuer.ts';
+
+/** What the consent operations of one department work with; built once by the subgraph server. */
+export interface ConsentContext {
+  db: Database;
+  department: string;
+  /** The data categories this department holds: the category scopes of its own schema. */
+  categories: ReadonlySet<string>;
+  /** The department's ledger connection (its DID and resolver): checks citizens' signatures. */
+  issuer: IssuerSlot;
+}
+
+/** A consents row as the database returns it. */
+export interface ConsentRow {
+  id: string;
+  citizen_did: string;
+  citizen_key: string;
+  agency_did: string;
+  agency_key: string;
+  purpose: string;
+  categories: string[];
+  valid_from: string;
+  expires_at: string;
+  credential: string;
+  digest: string;
+  registered_at: string;
+  revoked: boolean;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export type ConsentStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+
+/** The Consent GraphQL object. */
+export interface ConsentAnswer {
+  jti: string;
+  citizen: string;
+  agency: string;
+  purpose: string;
+  categories: string[];
+  validFrom: string;
+  expiresAt: string;
+  registeredAt: string;
+  status: ConsentStatus;
+  revokedAt: string | null;
+}
+
+/** Revoked wins over expired: a revoked consent stays revoked whatever the clock says. */
+export function consentAnswer(row: ConsentRow, now: Date): ConsentAnswer {
+  return {
+    jti: row.id,
+    citizen: row.citizen_did,
+    agency: row.agency_did,
+    purpose: row.purpose,
+    categories: row.categories,
+    validFrom: row.valid_from,
+    expiresAt: row.expires_at,
+    registeredAt: row.registered_at,
+    status: row.revoked ? 'REVOKED' : Date.parse(row.expires_at) <= now.getTime() ? 'EXPIRED' : 'ACTIVE',
+    revokedAt: row.revoked_at,
+  };
+}
