@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { DEPARTMENTS, type DepartmentName } from '../platform/config.ts';
+import { benchAgencyCredentials, type AgencyCredentials } from './agency.ts';
+import { staticGatewayHeaders, type StaticHeaders } from './gateway-token.ts';
 import type { Endpoint } from './targets.ts';
 import { CLI, cleanEnv, firstMessage, freePorts, ROOT, sleep, startChild, stopChild, waitForOk, type Child } from './processes.ts';
 
@@ -15,6 +17,12 @@ export interface Federation {
   departments: Record<DepartmentName, Endpoint>;
   ours: Endpoint;
   bare: Endpoint;
+  /** The back end both gateways share (departments and ledger), name → pid, for CPU accounting. */
+  backEnd: Record<string, number>;
+  /** The agency our gateway's requests are authenticated as (bench/agency.ts). */
+  agency: AgencyCredentials;
+  /** What a caller other than our gateway sends a department to be answered (bench/gateway-token.ts). */
+  gatewayHeaders: Record<DepartmentName, StaticHeaders>;
   /** Anything that makes the figures less trustworthy (e.g. anchoring still busy). */
   warnings: string[];
   /** Throws, with the end of its output, if a server under test has died: its figures would be meaningless. */
@@ -27,7 +35,16 @@ export interface FederationOptions {
   logDir: string;
   citizens: number;
   log: (line: string) => void;
+  /** Run both gateways under `node --cpu-prof`, writing their profiles here when they stop (bench/profile.ts). */
+  profileDir?: string;
 }
+
+/**
+ * Our gateway's per-agency budget (GOVSHARE_RATE_LIMIT, default 1200/60s):
+ * raised so far that the bench never meets it. The limiter still runs on
+ * every request (its cost is measured); it just never refuses.
+ */
+export const BENCH_RATE_LIMIT = '100000000/60s';
 
 /** Seeds the data dir with the CLI, as an operator would (`govshare seed`). */
 export async function seed(options: FederationOptions): Promise<void> {
@@ -73,17 +90,22 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     const subgraphs = DEPARTMENTS.map((d) => `${d}=${departments[d].url}`).join(',');
     const gatewayPort = ports[DEPARTMENTS.length]!;
     const ours = startChild('our gateway', CLI, ['serve', 'gateway'], {
-      env: cleanEnv({ GOVSHARE_DATA_DIR: options.dataDir, GOVSHARE_SUBGRAPHS: subgraphs, PORT: String(gatewayPort), LEDGER_PORT: ledgerPort }),
+      env: cleanEnv({ GOVSHARE_DATA_DIR: options.dataDir, GOVSHARE_SUBGRAPHS: subgraphs, PORT: String(gatewayPort), LEDGER_PORT: ledgerPort, GOVSHARE_RATE_LIMIT: BENCH_RATE_LIMIT }),
       logFile: path.join(options.logDir, 'gateway.log'),
+      ...(options.profileDir && { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] }),
     });
     children.push(ours);
     await waitForOk(`http://127.0.0.1:${gatewayPort}/ready`, { timeoutMs: 120_000, child: ours });
 
+    // Our gateway is ready: the ledger has set up the demo agencies' keys and agreements, and the gateway key exists.
+    const agency = await benchAgencyCredentials(options.dataDir);
+    const gatewayHeaders = await staticGatewayHeaders(options.dataDir, DEPARTMENTS, agency);
     const urls = Object.fromEntries(DEPARTMENTS.map((d) => [d, departments[d].url]));
-    const bare = startChild('bare gateway', path.join(ROOT, 'bench', 'bare-gateway.ts'), [JSON.stringify(urls)], {
+    const bare = startChild('bare gateway', path.join(ROOT, 'bench', 'bare-gateway.ts'), [JSON.stringify(urls), JSON.stringify(gatewayHeaders)], {
       env: cleanEnv({}),
       logFile: path.join(options.logDir, 'bare-gateway.log'),
       ipc: true,
+      ...(options.profileDir && { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] }),
     });
     children.push(bare);
     const { url: bareUrl } = await firstMessage<{ url: string }>(bare, 120_000);
@@ -98,6 +120,9 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       departments,
       ours: { url: `http://127.0.0.1:${gatewayPort}/graphql`, pid: ours.pid },
       bare: { url: bareUrl, pid: bare.pid },
+      agency,
+      gatewayHeaders,
+      backEnd: { ...Object.fromEntries(DEPARTMENTS.map((d) => [d, departments[d].pid])), ledger: ledger.pid },
       warnings,
       assertRunning,
       close,

@@ -9,8 +9,42 @@
  * of one thing (p50 ≈ connections / throughput); p99 shows the tail.
  */
 import autocannon from 'autocannon';
-import type { LoadJob, LoadResult, WorkerMessage } from './load.ts';
+import { performance } from 'node:perf_hooks';
+import { tokenMinter } from './agency.ts';
+import type { LoadJob, LoadResult, TokenUse, WorkerMessage } from './load.ts';
 import { answerProblem } from './targets.ts';
+
+/**
+ * Fresh bearer tokens, minted before any load (so minting never competes with
+ * the server under test for the machine's two cores) and each handed out
+ * once. Should the pool run dry, a request goes out with a token already used:
+ * the gateway refuses it (NONCE_REPLAYED) and it counts as a bad answer, so a
+ * pool that was too small can only make our figure worse, never better.
+ */
+class TokenPool {
+  private next = 0;
+  short = 0;
+  constructor(private readonly tokens: string[]) {}
+  take(): string {
+    if (this.next < this.tokens.length) return this.tokens[this.next++]!;
+    this.short++;
+    return this.tokens[this.tokens.length - 1]!;
+  }
+  get taken(): number {
+    return Math.min(this.next, this.tokens.length);
+  }
+}
+
+async function mintTokens(job: LoadJob): Promise<{ pool: TokenPool; minted: number; mintMs: number } | undefined> {
+  if (!job.tokens) return undefined;
+  const mint = tokenMinter(job.tokens.credentials);
+  // Enough for both passes at the expected rate, plus a few rounds of every connection.
+  const count = Math.ceil(job.tokens.expectedRate * (job.warmupSeconds + job.seconds)) + job.connections * 4;
+  const began = performance.now();
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) tokens.push(await mint());
+  return { pool: new TokenPool(tokens), minted: count, mintMs: Math.round(performance.now() - began) };
+}
 
 interface Pass {
   result: autocannon.Result;
@@ -20,7 +54,7 @@ interface Pass {
   firstProblem?: string;
 }
 
-function pass(job: LoadJob, seconds: number): Promise<Pass> {
+function pass(job: LoadJob, seconds: number, pool: TokenPool | undefined): Promise<Pass> {
   const latencies: number[] = [];
   const counts = { ok: 0, failed: 0, firstProblem: undefined as string | undefined };
   const onResponse = (status: number, body: string) => {
@@ -31,7 +65,9 @@ function pass(job: LoadJob, seconds: number): Promise<Pass> {
       counts.firstProblem ??= problem;
     }
   };
-  const requests = job.bodies.map((body) => ({ method: 'POST' as const, body, onResponse }));
+  // With tokens, autocannon rebuilds each request as it sends it (setupRequest), with the next token.
+  const authorize = pool && ((request: autocannon.Request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${pool.take()}` } }));
+  const requests = job.bodies.map((body) => ({ method: 'POST' as const, body, onResponse, ...(authorize && { setupRequest: authorize }) }));
   let clients = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -39,7 +75,7 @@ function pass(job: LoadJob, seconds: number): Promise<Pass> {
         url: job.url,
         connections: job.connections,
         duration: seconds,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...job.headers },
         requests,
         // Each connection starts at its own DID, so they do not ask for the same citizen in lockstep.
         setupClient(client) {
@@ -63,10 +99,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
-  if (job.warmupSeconds > 0) await pass(job, job.warmupSeconds);
+  const minted = await mintTokens(job);
+  if (job.warmupSeconds > 0) await pass(job, job.warmupSeconds, minted?.pool);
+  const takenBefore = minted?.pool.taken ?? 0;
   // The parent samples the server's CPU time now and at the reply.
   process.send!({ type: 'measuring' } satisfies WorkerMessage);
-  const { result, latencies, ok, failed, firstProblem } = await pass(job, job.seconds);
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const { result, latencies, ok, failed, firstProblem } = await pass(job, job.seconds, minted?.pool);
+  const endUs = Number(process.hrtime.bigint() / 1000n);
+  const tokens: TokenUse | undefined = minted && { minted: minted.minted, mintMs: minted.mintMs, used: minted.pool.taken - takenBefore, short: minted.pool.short };
   const sorted = Float64Array.from(latencies).sort();
   const values = Array.from(sorted);
   const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -87,6 +128,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
       max: round(values.at(-1) ?? NaN),
     },
     ...(firstProblem !== undefined && { firstProblem }),
+    ...(tokens && { tokens }),
+    windowUs: { start: startUs, end: endUs },
   };
 }
 

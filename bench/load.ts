@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AgencyCredentials } from './agency.ts';
 import { cleanEnv, cpuSeconds, ROOT, startChild, stopChild } from './processes.ts';
 
 /**
@@ -14,6 +15,28 @@ export interface LoadJob {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Static headers on every request, besides content-type. */
+  headers?: Record<string, string>;
+  /**
+   * Each request carries `Authorization: Bearer` with a token never used
+   * before (the gateway refuses a replayed jti). Tokens are minted in the load
+   * generator BEFORE its passes start, so minting costs neither side any CPU
+   * while it is measured; the pool covers `expectedRate` requests per second
+   * for both passes (the parent sizes it from the rates it has seen).
+   */
+  tokens?: { credentials: AgencyCredentials; expectedRate: number };
+}
+
+/** How the bearer tokens of one job were made and used. */
+export interface TokenUse {
+  /** Tokens minted before the passes. */
+  minted: number;
+  /** Milliseconds the minting took (before any load; not part of any figure). */
+  mintMs: number;
+  /** Fresh tokens sent in the measured pass (one per request). */
+  used: number;
+  /** Requests of either pass sent when the pool was empty (with a used token, so refused): must be 0. */
+  short: number;
 }
 
 export interface LoadResult {
@@ -37,6 +60,16 @@ export interface LoadResult {
   firstProblem?: string;
   /** CPU time the process under test spent per response during the measured pass (Linux only). */
   serverCpuMsPerRequest?: number;
+  /** The same for every other watched process (departments, ledger), by name (Linux only). */
+  cpuMsPerRequestOf?: Record<string, number>;
+  /** With `tokens`: how many were minted and used. */
+  tokens?: TokenUse;
+  /**
+   * The measured pass on the machine's monotonic clock (process.hrtime, µs),
+   * which is also the clock of V8 CPU profiles: a profile of the server can be
+   * cut to exactly this window (bench/profile.ts).
+   */
+  windowUs: { start: number; end: number };
 }
 
 export type WorkerMessage =
@@ -52,29 +85,43 @@ const WORKER = path.join(ROOT, 'bench', 'load-worker.ts');
  * 2-core machine a gateway's throughput can be capped by the subgraph behind
  * it, and its CPU per request is then what shows its own cost.
  */
-export async function runLoad(job: LoadJob, logFile: string, serverPid?: number): Promise<LoadResult> {
+export async function runLoad(job: LoadJob, logFile: string, serverPid?: number, watch: Record<string, number> = {}): Promise<LoadResult> {
   const child = startChild('load generator', WORKER, [], { env: cleanEnv({}), logFile, ipc: true });
   try {
     let cpuAtStart: number | undefined;
+    let watchedAtStart: Record<string, number | undefined> = {};
+    const sampleWatched = () => Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuSeconds(pid)]));
     const done = new Promise<LoadResult>((resolve, reject) => {
       child.process.on('message', (message: WorkerMessage) => {
-        if (message.type === 'measuring') cpuAtStart = serverPid === undefined ? undefined : cpuSeconds(serverPid);
+        if (message.type === 'measuring') {
+          cpuAtStart = serverPid === undefined ? undefined : cpuSeconds(serverPid);
+          watchedAtStart = sampleWatched();
+        }
         else if (message.type === 'done') resolve(message.result);
         else reject(new Error(`load generator failed: ${message.error}`));
       });
       void child.exited.then(({ code, signal }) => reject(new Error(`load generator exited (${signal ?? code}) before answering:\n${child.tail()}`)));
     });
     child.process.send(job);
-    const timeoutMs = (job.warmupSeconds + job.seconds) * 1000 + 60_000;
+    // Minting comes on top (about 0.25 ms per token on this machine's OpenSSL).
+    const mintAllowanceMs = job.tokens ? job.tokens.expectedRate * (job.warmupSeconds + job.seconds) * 2 : 0;
+    const timeoutMs = (job.warmupSeconds + job.seconds) * 1000 + 60_000 + mintAllowanceMs;
     let timer: NodeJS.Timeout | undefined;
     const result = await Promise.race([
       done,
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`load generator still running after ${timeoutMs / 1000} s`)), timeoutMs))),
     ]).finally(() => clearTimeout(timer));
     const cpuAtEnd = serverPid === undefined ? undefined : cpuSeconds(serverPid);
-    if (cpuAtStart !== undefined && cpuAtEnd !== undefined && result.responses > 0) {
-      result.serverCpuMsPerRequest = Math.round(((cpuAtEnd - cpuAtStart) * 1000 * 1000) / result.responses) / 1000;
-    }
+    const perRequest = (start: number | undefined, end: number | undefined) =>
+      start !== undefined && end !== undefined && result.responses > 0 ? Math.round(((end - start) * 1000 * 1000) / result.responses) / 1000 : undefined;
+    const serverCpu = perRequest(cpuAtStart, cpuAtEnd);
+    if (serverCpu !== undefined) result.serverCpuMsPerRequest = serverCpu;
+    const watchedAtEnd = sampleWatched();
+    const watched = Object.entries(watch).flatMap(([name]) => {
+      const ms = perRequest(watchedAtStart[name], watchedAtEnd[name]);
+      return ms === undefined ? [] : [[name, ms] as const];
+    });
+    if (watched.length) result.cpuMsPerRequestOf = Object.fromEntries(watched);
     return result;
   } finally {
     await stopChild(child);

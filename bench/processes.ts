@@ -57,6 +57,8 @@ export interface StartOptions {
   ipc?: boolean;
   /** Its own process group, so a leftover grandchild can be ended with it. */
   detached?: boolean;
+  /** Node options before the script (e.g. `--cpu-prof` for a profile of one server). */
+  execArgv?: string[];
 }
 
 /** Starts `node <script> ...args`; a `.ts` script with `ipc` is forked under tsx. */
@@ -66,8 +68,8 @@ export function startChild(name: string, script: string, args: string[], options
   let child: ChildProcess;
   try {
     child = options.ipc
-      ? fork(script, args, { cwd: ROOT, env: options.env, execArgv: ['--import', 'tsx'], stdio: ['ignore', fd, fd, 'ipc'] })
-      : spawn(process.execPath, [script, ...args], { cwd: ROOT, env: options.env, stdio: ['ignore', fd, fd], detached: options.detached ?? false });
+      ? fork(script, args, { cwd: ROOT, env: options.env, execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])], stdio: ['ignore', fd, fd, 'ipc'] })
+      : spawn(process.execPath, [...(options.execArgv ?? []), script, ...args], { cwd: ROOT, env: options.env, stdio: ['ignore', fd, fd], detached: options.detached ?? false });
   } finally {
     // The child has its own copy of the descriptor.
     fs.closeSync(fd);

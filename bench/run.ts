@@ -13,18 +13,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoCitizens } from '../demo/citizens.ts';
+import { tokenMinter, type AgencyCredentials } from './agency.ts';
 import { loadFigures, startupFigure, type Figures, type LoadSettings } from './figures.ts';
 import { seed, startFederation } from './federation.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { runLoad, type LoadJob, type LoadResult } from './load.ts';
 import { ROOT, sleep, stopAll } from './processes.ts';
 import { fixed, printFigures, printMeasurements, writeFigures } from './report.ts';
 import { measureLog } from './log.ts';
 import { measureStartup } from './startup.ts';
+import { profileGateways } from './profile-run.ts';
 import { answerProblem, bodies, targets, type Target, type TargetId } from './targets.ts';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+});
 if (args.help) {
-  process.stdout.write('usage: npm run bench [-- --quick]\n  --quick  a short pass (fewer citizens, one round of 3 s per target, one warm start of up)\n');
+  process.stdout.write(
+    'usage: npm run bench [-- --quick] [-- --profile]\n' +
+      '  --quick    a short pass (fewer citizens, one round of 3 s per target, one warm start of up)\n' +
+      '  --profile  no figures: CPU profiles of both gateways under the cross-department load, summarised\n',
+  );
   process.exit(0);
 }
 
@@ -78,10 +86,10 @@ async function main(): Promise<void> {
   let results: Record<TargetId, LoadResult[]>;
   let list: Target[];
   try {
-    list = targets({ finance: federation.departments.finance, ours: federation.ours, bare: federation.bare });
+    list = targets({ finance: { ...federation.departments.finance, headers: federation.gatewayHeaders.finance }, ours: federation.ours, bare: federation.bare });
     const dids = demoCitizens(ROTATED).map((c) => c.did);
-    warnings.push(...(await checkAnswers(list, dids.slice(0, 5))));
-    results = await measureTargets(list, dids, federation.assertRunning);
+    warnings.push(...(await checkAnswers(list, dids.slice(0, 5), federation.agency)));
+    results = await measureTargets(list, dids, federation.agency, federation.backEnd, federation.assertRunning);
   } finally {
     await federation.close();
   }
@@ -116,13 +124,16 @@ async function main(): Promise<void> {
  * answers as the bare one (a fast gateway that answers differently is not
  * faster). Problems are reported, and the load run counts bad answers anyway.
  */
-async function checkAnswers(list: Target[], dids: string[]): Promise<string[]> {
+async function checkAnswers(list: Target[], dids: string[], agency: AgencyCredentials): Promise<string[]> {
   const problems: string[] = [];
   const answers = new Map<TargetId, string[]>();
+  const mint = tokenMinter(agency);
   for (const target of list) {
     const texts: string[] = [];
     for (const did of dids) {
-      const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: target.query, variables: { did } }) });
+      // A fresh token per request, as under load (the jti is single-use).
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...target.headers, ...(target.agencyToken && { authorization: `Bearer ${await mint()}` }) };
+      const response = await fetch(target.url, { method: 'POST', headers, body: JSON.stringify({ query: target.query, variables: { did } }) });
       const text = await response.text();
       const problem = answerProblem(response.status, text);
       if (problem) problems.push(`${target.label} answered badly before the load: ${problem}`);
@@ -140,13 +151,28 @@ function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
 }
 
-async function measureTargets(list: Target[], dids: string[], assertRunning: () => void): Promise<Record<TargetId, LoadResult[]>> {
-  const job = (target: Target, warmupSeconds: number, seconds: number) => ({
+/** Before a target has been measured: more than any gateway here has answered (about 1,000/s at best). */
+const FIRST_TOKEN_RATE = 2_500;
+
+async function measureTargets(
+  list: Target[],
+  dids: string[],
+  agency: AgencyCredentials,
+  backEnd: Record<string, number>,
+  assertRunning: () => void,
+): Promise<Record<TargetId, LoadResult[]>> {
+  // The fastest each target has answered so far (any answer), to size its next token pool.
+  const fastest = new Map<TargetId, number>();
+  const seen = (target: Target, result: LoadResult) => fastest.set(target.id, Math.max(fastest.get(target.id) ?? 0, result.responses / result.seconds));
+  const job = (target: Target, warmupSeconds: number, seconds: number): LoadJob => ({
     url: target.url,
     bodies: bodies(target.query, dids),
     connections: settings.connections,
     warmupSeconds,
     seconds,
+    ...(target.headers && { headers: target.headers }),
+    // Half as much again as the fastest seen: a quiet moment on the machine must not empty the pool.
+    ...(target.agencyToken && { tokens: { credentials: agency, expectedRate: Math.ceil(1.5 * (fastest.get(target.id) ?? FIRST_TOKEN_RATE / 1.5)) } }),
   });
   // The warm-up pass: every process under test (both gateways, all three
   // departments) and their databases' caches warm before anything counts.
@@ -154,7 +180,7 @@ async function measureTargets(list: Target[], dids: string[], assertRunning: () 
   // warming them and the second one looks faster.
   for (const target of list) {
     log(`warm-up: ${target.label} for ${settings.warmupSeconds} s`);
-    await runLoad(job(target, 0, settings.warmupSeconds), path.join(logDir, `warmup-${target.id}.log`));
+    seen(target, await runLoad(job(target, 0, settings.warmupSeconds), path.join(logDir, `warmup-${target.id}.log`)));
     assertRunning();
   }
   const results = Object.fromEntries(list.map((t) => [t.id, [] as LoadResult[]])) as Record<TargetId, LoadResult[]>;
@@ -163,13 +189,17 @@ async function measureTargets(list: Target[], dids: string[], assertRunning: () 
     const order = round % 2 ? list : [...list].reverse();
     for (const target of order) {
       // 1 s of warm-up in the fresh load generator (its own JIT, the connections) before measuring.
-      const result = await runLoad(job(target, 1, settings.seconds), path.join(logDir, `load-${target.id}-${round}.log`), target.pid);
+      // Behind a gateway, the departments and the ledger work for it too: their CPU is counted (F1-system-cpu-*).
+      const watch = target.id === 'direct-single' ? {} : backEnd;
+      const result = await runLoad(job(target, 1, settings.seconds), path.join(logDir, `load-${target.id}-${round}.log`), target.pid, watch);
       assertRunning();
+      seen(target, result);
       results[target.id].push(result);
       const bad = result.failed + result.socketErrors;
       log(
         `round ${round}/${settings.rounds} ${target.label}: ${fixed(result.reqPerSec, 1)} req/s, p50 ${fixed(result.latencyMs.p50, 2)} ms, p99 ${fixed(result.latencyMs.p99, 2)} ms, ` +
           `${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req` +
+          (result.tokens ? `; ${result.tokens.used} fresh tokens of ${result.tokens.minted} minted beforehand in ${(result.tokens.mintMs / 1000).toFixed(1)} s${result.tokens.short ? ` — !! POOL RAN DRY ${result.tokens.short} times` : ''}` : '') +
           (bad ? ` — !! ${bad} BAD ANSWERS (${result.firstProblem ?? 'no answer'})` : ''),
       );
       // A moment between runs: sockets close, the last run's garbage is collected.
@@ -180,7 +210,8 @@ async function measureTargets(list: Target[], dids: string[], assertRunning: () 
 }
 
 try {
-  await main();
+  if (args.profile) await profileGateways({ tmp, quick, log, out });
+  else await main();
   await cleanup();
 } catch (error) {
   process.stderr.write(`\nbench: could not run: ${(error as Error).stack ?? error}\n`);

@@ -35,17 +35,26 @@ export interface Target extends Endpoint {
   id: TargetId;
   label: string;
   query: string;
+  /**
+   * Each request carries a fresh agency bearer token. Sent to both gateways, so
+   * that they get the same requests (the bare one ignores the header); our
+   * gateway authenticates it, decides policy from the agency's agreements and
+   * audits the request. Not sent to the subgraph queried directly.
+   */
+  agencyToken: boolean;
+  /** Static headers on every request (the finance department, asked directly, needs a gateway token). */
+  headers?: Record<string, string>;
 }
 
 /** The five targets, in the order they run (one at a time, never together). */
-export function targets(endpoints: { finance: Endpoint; ours: Endpoint; bare: Endpoint }): Target[] {
+export function targets(endpoints: { finance: Endpoint & { headers: Record<string, string> }; ours: Endpoint; bare: Endpoint }): Target[] {
   const { finance, ours, bare } = endpoints;
   return [
-    { id: 'direct-single', label: 'finance subgraph, direct', ...finance, query: SINGLE_QUERY },
-    { id: 'ours-single', label: 'our gateway, single-department', ...ours, query: SINGLE_QUERY },
-    { id: 'bare-single', label: 'bare gateway, single-department', ...bare, query: SINGLE_QUERY },
-    { id: 'ours-cross', label: 'our gateway, cross-department', ...ours, query: CROSS_QUERY },
-    { id: 'bare-cross', label: 'bare gateway, cross-department', ...bare, query: CROSS_QUERY },
+    { id: 'direct-single', label: 'finance subgraph, direct', ...finance, query: SINGLE_QUERY, agencyToken: false },
+    { id: 'ours-single', label: 'our gateway, single-department', ...ours, query: SINGLE_QUERY, agencyToken: true },
+    { id: 'bare-single', label: 'bare gateway, single-department', ...bare, query: SINGLE_QUERY, agencyToken: true },
+    { id: 'ours-cross', label: 'our gateway, cross-department', ...ours, query: CROSS_QUERY, agencyToken: true },
+    { id: 'bare-cross', label: 'bare gateway, cross-department', ...bare, query: CROSS_QUERY, agencyToken: true },
   ];
 }
 

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { demoCitizens } from '../demo/citizens.ts';
+import { seed, startFederation } from './federation.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { formatProfile, summariseProfile } from './profile.ts';
+import { ROOT } from './processes.ts';
+import { fixed } from './report.ts';
+import { bodies, targets, type Target } from './targets.ts';
+
+/**
+ * `npm run bench -- --profile`: where the gateways' CPU goes on the
+ * cross-department query. Both gateways run under `node --cpu-prof`; each
+ * gets a warm-up pass, then one measured pass (same load as the bench: 16
+ * connections, fresh tokens), and its profile is summarised over exactly that
+ * pass (start-up and warm-up cut off). Profiling slows a process by 10-20 %,
+ * so this mode writes no figures; the profiles are kept under
+ * bench/results/ for Chrome DevTools or speedscope.
+ */
+export async function profileGateways(options: { tmp: string; quick: boolean; log: (line: string) => void; out: (line: string) => void }): Promise<void> {
+  const { tmp, quick, log, out } = options;
+  const citizens = quick ? 50 : 200;
+  const rotated = Math.min(citizens, 100);
+  const seconds = quick ? 8 : 20;
+  const dataDir = path.join(tmp, 'data');
+  const logDir = path.join(tmp, 'logs');
+  const profileDir = path.join(tmp, 'profiles');
+  log(`profile: seeding ${citizens} demo citizens`);
+  await seed({ dataDir, logDir, citizens, log });
+  const federation = await startFederation({ dataDir, logDir, citizens, log, profileDir });
+  const passes: Array<{ target: Target; result: LoadResult }> = [];
+  try {
+    const list = targets({ finance: { ...federation.departments.finance, headers: federation.gatewayHeaders.finance }, ours: federation.ours, bare: federation.bare }).filter((t) => t.id === 'ours-cross' || t.id === 'bare-cross');
+    const dids = demoCitizens(rotated).map((c) => c.did);
+    for (const target of list) {
+      log(`profile: ${target.label}, ${seconds} s after 3 s of warm-up`);
+      const result = await runLoad(
+        {
+          url: target.url,
+          bodies: bodies(target.query, dids),
+          connections: 16,
+          warmupSeconds: 3,
+          seconds,
+          tokens: { credentials: federation.agency, expectedRate: 2_500 },
+        },
+        path.join(logDir, `profile-${target.id}.log`),
+        target.pid,
+        federation.backEnd,
+      );
+      federation.assertRunning();
+      passes.push({ target, result });
+    }
+  } finally {
+    // The profiles are written as the gateways exit.
+    await federation.close();
+  }
+  const written = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const keep = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(keep, { recursive: true });
+  for (const { target, result } of passes) {
+    // Profile files are named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
+    const file = written.find((f) => f.split('.')[3] === String(target.pid));
+    out('');
+    out(`== ${target.label}: ${fixed(result.reqPerSec, 1)} good answers/s under the profiler, p99 ${fixed(result.latencyMs.p99, 2)} ms, ${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req, ${result.failed + result.socketErrors} bad`);
+    const others = Object.entries(result.cpuMsPerRequestOf ?? {});
+    if (others.length) out(`   CPU ms per request of the back end in the same pass: ${others.map(([name, ms]) => `${name} ${fixed(ms, 3)}`).join(', ')}`);
+    if (!file) {
+      out(`   no profile written (files: ${written.join(', ') || 'none'})`);
+      continue;
+    }
+    const kept = path.join(keep, `${target.id}.cpuprofile`);
+    fs.copyFileSync(path.join(profileDir, file), kept);
+    formatProfile(summariseProfile(kept, result.windowUs), out);
+    out(`(whole profile: ${path.relative(process.cwd(), kept)})`);
+  }
+}
