@@ -61,6 +61,12 @@ export interface Config {
    * signed request may issue a credential for anyone and revoke, suspend or reinstate one.
    */
   officers?: Partial<Record<DepartmentName, readonly string[]>>;
+  /**
+   * GOVSHARE_GATEWAY_DIDS (comma-separated DIDs): the gateways on other hosts a department
+   * trusts, besides the keystore's `gateway` key on its own host. A served department answers
+   * GraphQL only with a token signed by one of them.
+   */
+  gatewayDids?: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +108,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     const list = didList(env, name);
     if (list) config.officers = { ...config.officers, [department]: list };
   }
+  const gatewayDids = didList(env, 'GOVSHARE_GATEWAY_DIDS');
+  if (gatewayDids) config.gatewayDids = gatewayDids;
   const own = port(env, 'PORT');
   if (own !== undefined) config.port = own;
   return config;

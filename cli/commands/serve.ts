@@ -2,6 +2,7 @@ import { loadConfig, subgraphUrls, type Config, type DepartmentName } from '../.
 import { createLogger, type Logger } from '../../platform/log.ts';
 import { startGateway } from '../../gateway/server.ts';
 import { startSubgraph } from '../../subgraphs/kit/server.ts';
+import { connectGatewayTrust, type ConnectedGatewayTrust } from '../../subgraphs/kit/connect-gateway-trust.ts';
 import type { Department } from '../../subgraphs/kit/department.ts';
 import { education } from '../../subgraphs/education/index.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
@@ -110,11 +111,33 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       await db.close();
     };
   }
-  const server = await startSubgraph(departments[component], { config, logger, ...(config.port !== undefined && { port: config.port }) });
+  // Only the gateway may call a department: GraphQL is refused (503) until the ledger answers and
+  // gateway tokens can be checked, then answered only with a valid one (subgraphs/kit/admit-gateway.ts).
+  let trust: ConnectedGatewayTrust | undefined;
+  const stopTrusting = new AbortController();
+  connectGatewayTrust({ department: component, config, logger, signal: stopTrusting.signal })
+    .then((connected) => (stopTrusting.signal.aborted ? connected.close() : (trust = connected)))
+    .catch((error: unknown) => {
+      if (!stopTrusting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, 'cannot check gateway tokens: every GraphQL request is refused');
+    });
+  let server: Awaited<ReturnType<typeof startSubgraph>>;
+  try {
+    server = await startSubgraph(departments[component], {
+      config,
+      logger,
+      gatewayTrust: () => trust?.verify,
+      ...(config.port !== undefined && { port: config.port }),
+    });
+  } catch (error) {
+    stopTrusting.abort();
+    throw error;
+  }
   const stopAnchoring = anchorWhenReady(config, component, server.log, logger);
   return async () => {
+    stopTrusting.abort();
     stopAnchoring();
     await server.close();
+    trust?.close();
   };
 }
 

@@ -6,12 +6,14 @@ import { createDidVersionReader, type DidVersionReader } from '../../anchor/ledg
 import { seedDemo } from '../../demo/seed.ts';
 import { startGateway, type GatewayServer } from '../../gateway/server.ts';
 import { createSubgraphTokenSigner, SUBGRAPH_TOKEN_HEADER, type DecisionContext, type SubgraphTokenSigner } from '../../gateway/subgraph-client/subgraph-token.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/log.ts';
+import { connectGatewayTrust } from '../../subgraphs/kit/connect-gateway-trust.ts';
 import type { Department } from '../../subgraphs/kit/department.ts';
 import { COMPOSITION_QUERY } from '../../subgraphs/kit/admit-gateway.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { createGatewayTrust, type GatewayTrust } from '../../subgraphs/kit/trust-gateway.ts';
-import { startTestLedger, type TestLedger } from '../anchor/ledger-fixture.ts';
+import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { departments } from '../support/federation.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
 import { testStorage, type TestStorage } from '../support/storage.ts';
@@ -193,5 +195,28 @@ describe('a department served with gateway trust', () => {
       trusts.justice = saved;
     }
     expect((await direct('justice', '{ courts(first: 1) { edges { node { id } } } }', asGateway('justice', 'rid-back'))).status).toBe(200);
+  });
+});
+
+describe('the gateways a served department trusts', () => {
+  it('are the keystore\'s gateway key on this host plus GOVSHARE_GATEWAY_DIDS, each checked on the ledger', async () => {
+    const remote = Wallet.createRandom();
+    const remoteDid = didForAddress(remote.address, 1337);
+    const config = loadConfig({ GOVSHARE_DATA_DIR: ledger.dataDir, LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', GOVSHARE_GATEWAY_DIDS: ` ${remoteDid} ,` });
+    expect(config.gatewayDids).toEqual([remoteDid]);
+    const connected = await connectGatewayTrust({ department: 'finance', config, logger, passphrase: TEST_PASSPHRASE });
+    closers.push(() => connected.close());
+    expect(connected.gatewayDids).toEqual([gatewayDid, remoteDid]);
+    const remoteSigner = createSubgraphTokenSigner({ gatewayDid: remoteDid, privateKey: remote.privateKey });
+    for (const signer of [sign, remoteSigner]) expect(await connected.verify(signer('finance', 'rid-host', context), 'rid-host')).toEqual(context);
+    const stranger = Wallet.createRandom();
+    await expect(connected.verify(createSubgraphTokenSigner({ gatewayDid: didForAddress(stranger.address, 1337), privateKey: stranger.privateKey })('finance', 'r', context), 'r')).rejects.toMatchObject({
+      code: 'GATEWAY_TOKEN_INVALID',
+      reason: 'ISSUER_NOT_TRUSTED',
+    });
+  });
+
+  it('refuses a GOVSHARE_GATEWAY_DIDS that is not a list of DIDs', () => {
+    expect(() => loadConfig({ GOVSHARE_GATEWAY_DIDS: 'gateway.example.org' })).toThrow(/GOVSHARE_GATEWAY_DIDS must be comma-separated DIDs/);
   });
 });
