@@ -22,6 +22,7 @@ import { fixed, printFigures, printMeasurements, writeFigures } from './report.t
 import { measureLog } from './log.ts';
 import { measureStartup } from './startup.ts';
 import { profileGateways } from './profile-run.ts';
+import { measureVerify } from './verify.ts';
 import { answerProblem, bodies, targets, type Target, type TargetId } from './targets.ts';
 
 const { values: args } = parseArgs({
@@ -101,8 +102,11 @@ async function main(): Promise<void> {
   // 4. The tamper-evident log: append, proofs, the ledger's start and anchoring cost, audit.
   const logFigures = await measureLog({ quick, workDir: path.join(tmp, 'log'), log });
 
-  // 5. Report.
-  const figures: Figures = { ...loadFigures(results, settings), ...(startup.figure && { 'P5-start': startup.figure }), ...logFigures };
+  // 5. The credential verifier against did-jwt-vc and raw signature checks.
+  const verifyFigures = await measureVerify({ quick, logDir, log });
+
+  // 6. Report.
+  const figures: Figures = { ...loadFigures(results, settings), ...verifyFigures, ...(startup.figure && { 'P5-start': startup.figure }), ...logFigures };
   const skipped: Record<string, string> = startup.skipped ? { 'P5-start': startup.skipped } : {};
   out('');
   out(`govshare bench (${quick ? 'quick pass' : 'full run'}; ${os.cpus().length} cores, node ${process.version}; every baseline measured in this run)`);
