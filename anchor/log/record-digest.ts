@@ -30,6 +30,17 @@ export function canonicalRecord(table: string, row: Record<string, unknown>): st
   return text;
 }
 
+/**
+ * canonicalize(normalise(value)): the JCS text of one value as it appears
+ * inside `canonicalRecord` (canonicalize writes every member's value on its
+ * own), for callers that assemble a record's text column by column.
+ */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(normalise(value));
+  if (text === undefined) throw new TypeError('value has no canonical form');
+  return text;
+}
+
 export function recordDigest(table: string, row: Record<string, unknown>, salt: Uint8Array): Buffer {
   return createHash('sha256').update(salt).update(canonicalRecord(table, row), 'utf8').digest();
 }
