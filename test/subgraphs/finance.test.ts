@@ -776,7 +776,7 @@ describe.each(STORAGES)('finance subgraph over %s', (kind) => {
     expect(findings).toEqual([]);
     const counts = await server.store.recordCounts();
     expect(Object.keys(counts).sort()).toEqual([...RECORDED_TABLES].sort());
-    expect(finance.recordedTables).toEqual([...RECORDED_TABLES, 'issued_credentials']);
+    expect(finance.recordedTables).toEqual([...RECORDED_TABLES, 'issued_credentials', 'consents']);
     expect(checked).toBe(Object.values(counts).reduce((total, n) => total + n, 0));
     // Nothing in finance is ever updated, so each record has exactly one entry.
     const [{ entries } = { entries: -1 }] = await server.store.db.query<{ entries: number }>('SELECT count(*)::int8 AS entries FROM record_log');
