@@ -236,6 +236,20 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     // One look-up for the three citizens (and the four fields of each degree), one read of the two consenting citizens' degrees.
     expect(statements.filter((sql) => /FROM consents/.test(sql))).toHaveLength(1);
     expect(statements.filter((sql) => /FROM degrees/.test(sql))).toHaveLength(1);
+
+    // Through an entity fetch: finance lists the register, education resolves the degrees of the page.
+    const financeStore = (servers.finance as SubgraphServer<{ registerTaxpayer(input: { did: string; name: string; taxNumber: string }): Promise<unknown> }>).store;
+    for (const [i, citizen] of [a, b, c].entries()) await financeStore.registerTaxpayer({ did: citizen.did, name: `Consent Citizen ${i}`, taxNumber: `CONSENT-${randomUUID().slice(0, 8).toUpperCase()}` });
+    statements.length = 0;
+    const page = await asHr('{ citizens(first: 100) { edges { node { did degrees { title } } } } }', {});
+    const edges = page.data!.citizens.edges as { node: { did: string; degrees: unknown } }[];
+    const at = (wallet: Wallet) => edges.findIndex((e) => e.node.did === wallet.did);
+    expect(edges[at(a)]!.node.degrees).toEqual([{ title: 'Bachelor of Engineering' }]);
+    expect(edges[at(c)]!.node.degrees).toEqual([{ title: 'Bachelor of Engineering' }]);
+    expect(edges[at(b)]!.node.degrees).toBeNull();
+    // The path is the client's, through the entity fetch; only b is refused.
+    expect(consentErrors(page)).toEqual([{ path: ['citizens', 'edges', at(b), 'node', 'degrees'], scope: 'education.degree', reason: 'NO_CONSENT' }]);
+    expect(statements.filter((sql) => /FROM consents/.test(sql))).toHaveLength(1);
   });
 
   it('releases nothing under a consent for another agency, purpose or category, nor after it expires', async () => {
