@@ -1,3 +1,4 @@
+import { identityOf } from './identity-of.ts';
 import { CONSENT_CREDENTIAL_TYPE, CONSENT_ID, CATEGORY, ConsentError, MAX_CONSENT_CATEGORIES, MAX_CONSENT_DAYS, PURPOSE, type ConsentClaims } from './consent-credential.ts';
 
 const DID = /^did:[a-z0-9]+:[A-Za-z0-9._%:-]+$/;
@@ -51,12 +52,4 @@ export function parseConsent(payload: Record<string, unknown>): ConsentClaims {
     issuedAt: new Date(from * 1000),
     expiresAt: new Date((exp as number) * 1000),
   };
-}
-
-/**
- * The identity a DID names, for comparisons: a did:ethr's address is case-insensitive, so
- * 0xAbC… and 0xabc… are one citizen (or agency); other methods compare as written.
- */
-export function identityOf(did: string): string {
-  return did.startsWith('did:ethr:') ? did.toLowerCase() : did;
 }

@@ -1,3 +1,4 @@
+import { identityOf } from '../../credentials/consent/identity-of.ts';
 import { GovshareError } from '../../platform/errors.ts';
 import type { DidVersionReader } from '../../anchor/ledger/did-version.ts';
 import { KeyCache } from '../../credentials/verify/issuer-keys.ts';
@@ -39,7 +40,8 @@ export interface GatewayTrustOptions {
  * Returns the decision context the gateway signed; throws GatewayTokenError otherwise.
  */
 export function createGatewayTrust(options: GatewayTrustOptions) {
-  const trusted = new Set(options.gatewayDids);
+  // Compared as identities: a gateway DID configured with a checksummed address is the same gateway.
+  const trusted = new Set(options.gatewayDids.map(identityOf));
   const keyCache = new KeyCache({ maxEntries: 64 });
   const versionTtl = options.versionTtlMs ?? 5_000;
   const versions = new Map<string, { versionId: number; until: number }>();
@@ -68,7 +70,7 @@ export function createGatewayTrust(options: GatewayTrustOptions) {
     } catch {
       throw new GatewayTokenError('MALFORMED', 'the gateway token is not a govshare subgraph token');
     }
-    if (typeof claims.iss !== 'string' || !trusted.has(claims.iss)) throw new GatewayTokenError('ISSUER_NOT_TRUSTED', `the token is not from a gateway this department trusts (${String(claims.iss).slice(0, 80)})`);
+    if (typeof claims.iss !== 'string' || !trusted.has(identityOf(claims.iss))) throw new GatewayTokenError('ISSUER_NOT_TRUSTED', `the token is not from a gateway this department trusts (${String(claims.iss).slice(0, 80)})`);
     const report = await verifyJwt(token, {
       resolver: options.resolver,
       versionId: await versionOf(claims.iss),

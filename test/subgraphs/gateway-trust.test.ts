@@ -202,11 +202,13 @@ describe('the gateways a served department trusts', () => {
   it('are the keystore\'s gateway key on this host plus GOVSHARE_GATEWAY_DIDS, each checked on the ledger', async () => {
     const remote = Wallet.createRandom();
     const remoteDid = didForAddress(remote.address, 1337);
-    const config = loadConfig({ GOVSHARE_DATA_DIR: ledger.dataDir, LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', GOVSHARE_GATEWAY_DIDS: ` ${remoteDid} ,` });
-    expect(config.gatewayDids).toEqual([remoteDid]);
+    // As an operator may paste it: the address in its checksummed case (one identity all the same).
+    const configured = `did:ethr:0x539:${remote.address}`;
+    const config = loadConfig({ GOVSHARE_DATA_DIR: ledger.dataDir, LEDGER_RPC_URL: ledger.current.url, LEDGER_CHAIN_ID: '1337', GOVSHARE_GATEWAY_DIDS: ` ${configured} ,` });
+    expect(config.gatewayDids).toEqual([configured]);
     const connected = await connectGatewayTrust({ department: 'finance', config, logger, passphrase: TEST_PASSPHRASE });
     closers.push(() => connected.close());
-    expect(connected.gatewayDids).toEqual([gatewayDid, remoteDid]);
+    expect(connected.gatewayDids).toEqual([gatewayDid, configured]);
     const remoteSigner = createSubgraphTokenSigner({ gatewayDid: remoteDid, privateKey: remote.privateKey });
     for (const signer of [sign, remoteSigner]) expect(await connected.verify(signer('finance', 'rid-host', context), 'rid-host')).toEqual(context);
     const stranger = Wallet.createRandom();

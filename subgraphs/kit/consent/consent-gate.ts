@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { identityOf } from '../../../credentials/consent/parse-consent.ts';
+import { identityOf } from '../../../credentials/consent/identity-of.ts';
 import type { DecisionContext } from '../../../gateway/subgraph-client/subgraph-token.ts';
 import { GovshareError } from '../../../platform/errors.ts';
 import type { Queryable } from '../../../store/database.ts';

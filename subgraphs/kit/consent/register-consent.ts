@@ -1,6 +1,6 @@
 import { logRecord } from '../../../anchor/log/log-record.ts';
 import { ConsentError } from '../../../credentials/consent/consent-credential.ts';
-import { identityOf } from '../../../credentials/consent/parse-consent.ts';
+import { identityOf } from '../../../credentials/consent/identity-of.ts';
 import { verifyConsent } from '../../../credentials/consent/verify-consent.ts';
 import { conflict } from '../errors.ts';
 import { consentAnswer, type ConsentAnswer, type ConsentContext, type ConsentRow } from './context.ts';

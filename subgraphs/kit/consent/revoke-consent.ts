@@ -1,6 +1,6 @@
 import { assertLoggedVersion } from '../../../anchor/log/assert-logged-version.ts';
 import { logRecord } from '../../../anchor/log/log-record.ts';
-import { identityOf } from '../../../credentials/consent/parse-consent.ts';
+import { identityOf } from '../../../credentials/consent/identity-of.ts';
 import { RequestError, verifyRequest } from '../../../credentials/request/verify-request.ts';
 import { InputError } from '../../../platform/errors.ts';
 import { ErrorCode } from '../errors.ts';

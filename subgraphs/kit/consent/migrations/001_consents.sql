@@ -11,7 +11,7 @@ CREATE TABLE consents (
   id             text        PRIMARY KEY CHECK (id ~ '^urn:govshare:consent:[A-Za-z0-9_-]{43}$'),
   citizen_did    text        NOT NULL CHECK (citizen_did LIKE 'did:%' AND length(citizen_did) <= 256),
   -- The identities compared at each request: did:ethr lower-cased (an address is
-  -- case-insensitive), other methods as written (credentials/consent/parse-consent.ts identityOf).
+  -- case-insensitive), other methods as written (credentials/consent/identity-of.ts).
   citizen_key    text        NOT NULL,
   agency_did     text        NOT NULL CHECK (agency_did LIKE 'did:%' AND length(agency_did) <= 256),
   agency_key     text        NOT NULL,
