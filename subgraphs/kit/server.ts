@@ -13,6 +13,7 @@ import { admitGateway } from './admit-gateway.ts';
 import { createConsentGate } from './consent/consent-gate.ts';
 import type { ConsentContext } from './consent/context.ts';
 import { enforceConsent } from './consent/enforce-consent.ts';
+import { consentExtensions } from './consent/consent-extensions.ts';
 import { fieldScopes, heldCategories } from './consent/field-scopes.ts';
 import { consentResolvers } from './consent/resolvers.ts';
 import type { GatewayTrust } from './trust-gateway.ts';
@@ -103,8 +104,9 @@ export async function startSubgraph<Store>(department: Department<Store>, option
       includeStacktraceInErrorResponses: false,
       // The gateway needs `_service { sdl }`; with gatewayTrust, introspection (like any query) needs a gateway token.
       introspection: true,
-      // Federated tracing is for Apollo's cloud reporting, which we never use.
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      // No federated tracing (Apollo's cloud reporting, which we never use); the consents a
+      // response relied on travel back to the gateway, for its audit trail.
+      plugins: [ApolloServerPluginInlineTraceDisabled(), consentExtensions()],
     });
     await graphql.start();
     const metrics = createHttpMetrics(department.name);

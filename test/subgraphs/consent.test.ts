@@ -96,6 +96,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     return gql(gateway.graphqlUrl, query, variables, { authorization: `Bearer ${token}` });
   }
   let gatewayDidOf: () => string;
+  let signAsGateway: ReturnType<typeof createSubgraphTokenSigner>;
   const consentFor = (wallet: Wallet, extra: Partial<Parameters<typeof createConsent>[1]> = {}) =>
     createConsent(walletSigner(wallet), { agency: hr.did, categories: ['education.degree'], purpose: PURPOSE, days: 30, ...extra });
   /** Registers through the gateway, anonymously: the citizen's signature is the authority. */
@@ -120,6 +121,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     const gatewayKey = await ledger.keystore.loadKey('gateway');
     const gatewayDid = didForAddress(gatewayKey.address, 1337);
     gatewayDidOf = () => gatewayDid;
+    signAsGateway = createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey.privateKey });
     const hrKey = await ledger.keystore.loadKey(agencyKeyName('human-resources'));
     hr = { did: didForAddress(hrKey.address, 1337), privateKey: hrKey.privateKey };
     civilAffairs = didForAddress(ledger.keystore.address(agencyKeyName('civil-affairs')), 1337);
@@ -219,6 +221,27 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     expect(audit.findings).toEqual([]);
     // Never deleted.
     await expect(servers.education.store.db.query('DELETE FROM consents WHERE id = $1', [consent.jti])).rejects.toThrow(/never deleted/);
+  });
+
+  it('tells the gateway which consent each release relied on (response extensions, for the audit trail)', async () => {
+    const citizen = await citizenWithDegree();
+    const consent = await consentFor(citizen, { categories: ['education.degree', 'education.results'] });
+    expect((await register(consent.jwt)).errors).toBeUndefined();
+    const other = await citizenWithDegree();
+    // The entity fetch the gateway makes, with the decision it signs for HR.
+    const rid = randomUUID();
+    const token = signAsGateway('education', rid, { agency: hr.did, purpose: PURPOSE, agreements: [1], consentCategories: ['education.degree', 'education.results'], decision: 'test' });
+    const response = await fetch(servers.education.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': rid, 'x-govshare-gateway-token': token },
+      body: JSON.stringify({
+        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { degrees { title } } } }',
+        variables: { r: [citizen, other].map((w) => ({ __typename: 'Citizen', did: w.did })) },
+      }),
+    });
+    const body = (await response.json()) as { data: { _entities: { degrees: unknown }[] }; extensions?: { consents?: unknown } };
+    expect(body.data._entities.map((e) => e.degrees)).toEqual([[{ title: 'Bachelor of Engineering' }], null]);
+    expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'] }]);
   });
 
   it('looks consent up once per request for a whole page of citizens, per citizen', async () => {

@@ -22,6 +22,15 @@ export interface ConsentGate {
   binds(scope: string): boolean;
   /** Resolves when `citizen` consented to `scope`; throws CONSENT_REQUIRED otherwise (null: no single citizen). */
   check(citizen: string | null | undefined, scope: string): Promise<void>;
+  /** The consents this request released data under so far: per citizen (as the request named them), each consent and its categories used. */
+  relied(): ReliedConsent[];
+}
+
+export interface ReliedConsent {
+  citizen: string;
+  /** The consent's jti. */
+  consent: string;
+  categories: string[];
 }
 
 /** The gate of one request, or undefined when its decision binds no category to consent. */
@@ -31,16 +40,21 @@ export function createConsentGate(db: Queryable, decision: DecisionContext | und
   const { agency, purpose } = decision;
   const loader =
     agency && purpose
-      ? new DataLoader<string, Set<string>>((keys) => consentedCategories(db, { agencyKey: identityOf(agency), purpose, citizenKeys: keys, now: now() }), { maxBatchSize: 500 })
+      ? new DataLoader<string, Map<string, string>>((keys) => consentedCategories(db, { agencyKey: identityOf(agency), purpose, citizenKeys: keys, now: now() }), { maxBatchSize: 500 })
       : undefined;
+  // citizen → consent → categories released under it, for the audit trail (the response's extensions).
+  const used = new Map<string, Map<string, Set<string>>>();
   return {
     binds: (scope) => bound.has(scope),
+    relied: () => [...used].flatMap(([citizen, consents]) => [...consents].map(([consent, categories]) => ({ citizen, consent, categories: [...categories].sort() }))),
     async check(citizen, scope) {
       if (!citizen) throw consentRequired(scope, 'NO_CITIZEN', `this record is not about one citizen: no consent can release its ${scope} fields`);
       // An agency and purpose always come with a consent-bound category; without them nothing is released.
       if (!loader) throw consentRequired(scope, 'NO_CONSENT', `${scope} is released only under the citizen's consent to a named agency and purpose`);
-      const granted = await loader.load(identityOf(citizen));
-      if (!granted.has(scope)) throw consentRequired(scope, 'NO_CONSENT', `the citizen has not consented to releasing ${scope} to this agency for this purpose`);
+      const consent = (await loader.load(identityOf(citizen))).get(scope);
+      if (!consent) throw consentRequired(scope, 'NO_CONSENT', `the citizen has not consented to releasing ${scope} to this agency for this purpose`);
+      const byConsent = used.get(citizen) ?? new Map<string, Set<string>>();
+      used.set(citizen, byConsent.set(consent, (byConsent.get(consent) ?? new Set<string>()).add(scope)));
     },
   };
 }
