@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import type { Queryable } from '../../store/database.ts';
 import type { AnchorClient } from '../ledger/anchor-client.ts';
 import { logIdFor } from '../ledger/anchor-client.ts';
-import { HASH_SIZE, MerkleTree, bytesEqual, leafHash, verifyConsistency } from '../merkle.ts';
+import { HASH_SIZE, MerkleTree, bytesEqual, verifyConsistency } from '../merkle.ts';
 import { TILE_NODES } from './tiles.ts';
 
 export interface LogFinding {
@@ -28,13 +29,38 @@ export interface LogAuditResult {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** One-shot SHA-256 (Node >= 20.12), createHash before that. */
+const sha256: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
+
 /** Leaves per page of the rebuild (batches hold at most 10,000 each). */
 const PAGE_LEAVES = 50_000;
 
-/** Which of `seqs` still have their record_log row. */
-async function existingSeqs(db: Queryable, seqs: number[]): Promise<Set<number>> {
-  const rows = await db.query<{ seq: number }>('SELECT seq FROM record_log WHERE seq = ANY($1::bigint[])', [seqs]);
-  return new Set(rows.map((r) => Number(r.seq)));
+/**
+ * The logged digest of each of `seqs` that still has its record_log row. Seqs
+ * of neighbouring batches are mostly consecutive, so when they are dense the
+ * rows come from one range scan of the primary key (sequential pages); a
+ * sparse set is looked up by seq. One row back either way: seqs as text and
+ * digests concatenated as hex (PGlite charges per row and per bytea value).
+ */
+async function loggedDigests(db: Queryable, seqs: readonly number[]): Promise<Map<number, Buffer>> {
+  const found = new Map<number, Buffer>();
+  if (seqs.length === 0) return found;
+  let low = seqs[0]!;
+  let high = low;
+  for (const seq of seqs) {
+    if (seq < low) low = seq;
+    if (seq > high) high = seq;
+  }
+  const select = "SELECT string_agg(seq::text, ',' ORDER BY seq) AS seqs, encode(string_agg(digest, ''::bytea ORDER BY seq), 'hex') AS digests FROM record_log";
+  const [row] =
+    high - low < 2 * seqs.length + 1_000
+      ? await db.query<{ seqs: string | null; digests: string | null }>(`${select} WHERE seq BETWEEN $1 AND $2`, [low, high])
+      : await db.query<{ seqs: string | null; digests: string | null }>(`${select} WHERE seq = ANY($1::bigint[])`, [seqs]);
+  if (!row?.seqs || row.digests == null) return found;
+  const digests = Buffer.from(row.digests, 'hex');
+  row.seqs.split(',').forEach((seq, i) => found.set(Number(seq), digests.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)));
+  return found;
 }
 
 /** The stored leaf hashes (level-0 tiles), read forward a page of tiles at a time. */
@@ -85,15 +111,12 @@ export async function auditLog(db: Queryable, logName: string, anchor: AnchorCli
   const tree = new MerkleTree();
   const leaves = new StoredLeaves(db);
   let expected = 0;
+  // RFC 9162 leaf hashes, SHA-256(0x00 || digest), through one reused input buffer.
+  const leafInput = Buffer.alloc(1 + HASH_SIZE);
   for (;;) {
-    // The batches that assigned leaves [expected, expected + PAGE_LEAVES), each with the
-    // digests of its seqs in leaf order (zero bytes standing in for a log row that is gone).
-    const batches = await db.query<{ first_leaf: number; seqs: string; digests: string; found: number }>(
-      `SELECT b.first_leaf, array_to_string(b.seqs, ',') AS seqs, encode(d.digests, 'hex') AS digests, d.found
-         FROM log_batches b CROSS JOIN LATERAL (
-           SELECT string_agg(coalesce(l.digest, '\\x${'00'.repeat(HASH_SIZE)}'::bytea), ''::bytea ORDER BY u.ord) AS digests, count(l.seq)::int8 AS found
-             FROM unnest(b.seqs) WITH ORDINALITY AS u(seq, ord) LEFT JOIN record_log l ON l.seq = u.seq) d
-        WHERE b.first_leaf >= $1 AND b.first_leaf < $2 ORDER BY b.first_leaf`,
+    // The batches that assigned leaves [expected, expected + PAGE_LEAVES), each with its seqs in leaf order.
+    const batches = await db.query<{ first_leaf: number; seqs: string }>(
+      "SELECT first_leaf, array_to_string(seqs, ',') AS seqs FROM log_batches WHERE first_leaf >= $1 AND first_leaf < $2 ORDER BY first_leaf",
       [expected, expected + PAGE_LEAVES],
     );
     if (batches.length === 0) {
@@ -104,26 +127,29 @@ export async function auditLog(db: Queryable, logName: string, anchor: AnchorCli
       expected = next.first_leaf;
       continue;
     }
-    for (const batch of batches) {
+    const seqsOf = batches.map((batch) => batch.seqs.split(',').map(Number));
+    const digests = await loggedDigests(db, seqsOf.flat());
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b]!;
+      const seqs = seqsOf[b]!;
       if (batch.first_leaf !== expected) {
         findings.push({ problem: 'LEAF_GAP', detail: `leaves ${expected}..${batch.first_leaf - 1} are missing from the log`, treeSize: expected });
         // Keep going from what exists: the roots below will not match and say so.
         expected = batch.first_leaf;
       }
-      const seqs = batch.seqs.split(',').map(Number);
-      const digests = Buffer.from(batch.digests, 'hex');
-      const present = Number(batch.found) === seqs.length ? undefined : await existingSeqs(db, seqs);
       const stored = await leaves.range(expected, seqs.length);
       const batchLeaves: Uint8Array[] = [];
       for (let i = 0; i < seqs.length; i++) {
         const leafIndex = expected + i;
         const storedLeaf = stored[i];
-        if (present && !present.has(seqs[i]!)) {
+        const digest = digests.get(seqs[i]!);
+        if (digest === undefined) {
           findings.push({ problem: 'LEAF_GAP', detail: `the log entry of leaf ${leafIndex} (seq ${seqs[i]}) is missing from the log`, treeSize: leafIndex });
           if (storedLeaf) batchLeaves.push(storedLeaf);
           continue;
         }
-        const leaf = leafHash(digests.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+        digest.copy(leafInput, 1);
+        const leaf = sha256(leafInput);
         if (storedLeaf && !bytesEqual(leaf, storedLeaf)) {
           const [entry] = await db.query<{ record_table: string; record_id: string }>('SELECT record_table, record_id FROM record_log WHERE seq = $1', [seqs[i]]);
           findings.push({ problem: 'LEAF_ALTERED', detail: `the logged digest of leaf ${leafIndex} changed after it was integrated`, table: entry?.record_table, id: entry?.record_id });
