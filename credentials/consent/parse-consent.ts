@@ -1,5 +1,5 @@
 import { identityOf } from './identity-of.ts';
-import { CONSENT_CREDENTIAL_TYPE, CONSENT_ID, CATEGORY, ConsentError, MAX_CONSENT_CATEGORIES, MAX_CONSENT_DAYS, PURPOSE, type ConsentClaims } from './consent-credential.ts';
+import { CONSENT_CREDENTIAL_TYPE, CONSENT_ID, CATEGORY, ConsentError, ConsentRefusal, MAX_CONSENT_CATEGORIES, MAX_CONSENT_DAYS, PURPOSE, type ConsentClaims } from './consent-credential.ts';
 
 const DID = /^did:[a-z0-9]+:[A-Za-z0-9._%:-]+$/;
 const DAY_SECONDS = 24 * 3600;
@@ -12,19 +12,19 @@ const DAY_SECONDS = 24 * 3600;
  */
 export function parseConsent(payload: Record<string, unknown>): ConsentClaims {
   const bad = (reason: string, message: string) => new ConsentError(reason, message);
-  const malformed = (message: string) => bad('MALFORMED', message);
+  const malformed = (message: string) => bad(ConsentRefusal.MALFORMED, message);
   const { iss, sub, jti, nbf, iat, exp, vc } = payload;
   if (typeof iss !== 'string' || !DID.test(iss)) throw malformed('iss must be the citizen\'s DID');
   if (typeof sub !== 'string' || !DID.test(sub)) throw malformed('sub must be the citizen\'s DID');
   // Compared as identities: a did:ethr address is case-insensitive (EIP-55 case is a checksum).
-  if (identityOf(iss) !== identityOf(sub)) throw bad('ISSUER_NOT_SUBJECT', 'a consent is signed by the citizen it is about: iss must be sub');
+  if (identityOf(iss) !== identityOf(sub)) throw bad(ConsentRefusal.ISSUER_NOT_SUBJECT, 'a consent is signed by the citizen it is about: iss must be sub');
   if (typeof jti !== 'string' || !CONSENT_ID.test(jti)) throw malformed('jti must be a consent id (urn:govshare:consent:<256 random bits, base64url>)');
   for (const [name, value] of [['iat', iat], ['exp', exp]] as const) {
     if (typeof value !== 'number' || !Number.isInteger(value)) throw malformed(`${name} is required, in whole seconds`);
   }
   const from = typeof nbf === 'number' ? nbf : (iat as number);
   if ((exp as number) <= from) throw malformed('exp must be after nbf');
-  if ((exp as number) - from > MAX_CONSENT_DAYS * DAY_SECONDS) throw bad('LIFETIME_TOO_LONG', `a consent lasts at most ${MAX_CONSENT_DAYS} days`);
+  if ((exp as number) - from > MAX_CONSENT_DAYS * DAY_SECONDS) throw bad(ConsentRefusal.LIFETIME_TOO_LONG, `a consent lasts at most ${MAX_CONSENT_DAYS} days`);
 
   const credential = vc as { type?: unknown; credentialSubject?: Record<string, unknown> } | undefined;
   if (!credential || typeof credential !== 'object') throw malformed('vc is missing');

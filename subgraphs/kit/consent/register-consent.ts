@@ -1,5 +1,5 @@
 import { logRecord } from '../../../anchor/log/log-record.ts';
-import { ConsentError } from '../../../credentials/consent/consent-credential.ts';
+import { ConsentError, ConsentRefusal } from '../../../credentials/consent/consent-credential.ts';
 import { identityOf } from '../../../credentials/consent/identity-of.ts';
 import { verifyConsent } from '../../../credentials/consent/verify-consent.ts';
 import { conflict } from '../errors.ts';
@@ -23,7 +23,7 @@ export async function registerConsent(ctx: ConsentContext, credential: unknown, 
   const consent = await verifyConsent(credential, { resolver, now });
   const foreign = consent.categories.filter((category) => !ctx.categories.has(category));
   if (foreign.length) {
-    throw new ConsentError('CATEGORY_NOT_HELD', `${ctx.department} does not hold ${foreign.join(', ')}: register a consent for those with the department that does`);
+    throw new ConsentError(ConsentRefusal.CATEGORY_NOT_HELD, `${ctx.department} does not hold ${foreign.join(', ')}: register a consent for those with the department that does`);
   }
   return ctx.db.transaction(async (tx) => {
     const [stored] = await tx.query<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consent.jti]);
