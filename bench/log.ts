@@ -59,7 +59,7 @@ export async function measureLog(options: LogBenchOptions): Promise<Figures> {
 
   if (runs('proofs')) {
     log('log: proofs at 1,000,000 leaves');
-    Object.assign(figures, measureProofs(1_000_000, quick ? 5_000 : 20_000, sha));
+    Object.assign(figures, measureProofs(1_000_000, quick ? 5_000 : 20_000, quick ? 3 : 5));
   }
 
   if (!runs('anchoring') && !runs('audit')) return figures;
@@ -144,7 +144,14 @@ async function insertOutboxRows(db: Queryable, count: number): Promise<void> {
   }
 }
 
-function measureProofs(size: number, count: number, sha: number): Figures {
+/**
+ * Proofs at `size` leaves: generation once, verification in `rounds` passes over the same
+ * proofs, each followed by its hashing floor measured the same way (raw SHA-256 of as many
+ * 32-byte inputs as the pass hashed), after one untimed pass that warms both up. Medians: a
+ * burst of other work on a shared machine spoils a round, not the figure, and weighs on both
+ * sides of the ratio alike.
+ */
+function measureProofs(size: number, count: number, rounds: number): Figures {
   const tree = new MerkleTree();
   for (let start = 0; start < size; start += 10_000) tree.appendLeaves(Array.from({ length: Math.min(10_000, size - start) }, () => randomBytes(32)));
   const root = tree.root();
@@ -153,28 +160,49 @@ function measureProofs(size: number, count: number, sha: number): Figures {
   const proofs = indexes.map((i) => tree.inclusionProof(i, size));
   const generated = count / ((performance.now() - began) / 1000);
   const leaves = indexes.map((i) => tree.leafHashAt(i));
-  began = performance.now();
+  const hashes = proofs.reduce((sum, p) => sum + p.length, 0);
+  const hashesPerProof = hashes / count;
+  const verifyPass = () => {
+    let valid = 0;
+    const start = performance.now();
+    for (let k = 0; k < count; k++) if (verifyInclusion(leaves[k]!, indexes[k]!, size, proofs[k]!, root)) valid++;
+    return { perSecond: count / ((performance.now() - start) / 1000), valid };
+  };
+  verifyPass();
+  rawSha256PerSecond(hashes);
+  const verified: number[] = [];
+  const floors: number[] = [];
   let valid = 0;
-  for (let k = 0; k < count; k++) if (verifyInclusion(leaves[k]!, indexes[k]!, size, proofs[k]!, root)) valid++;
-  const verified = count / ((performance.now() - began) / 1000);
-  const hashesPerProof = proofs.reduce((sum, p) => sum + p.length, 0) / count;
-  const floor = sha / hashesPerProof;
+  for (let r = 0; r < rounds; r++) {
+    const pass = verifyPass();
+    verified.push(pass.perSecond);
+    valid = pass.valid;
+    floors.push(rawSha256PerSecond(hashes) / hashesPerProof);
+  }
+  const verify = median(verified);
+  const floor = median(floors);
   return {
     'P3-proof-verify': {
-      value: Math.round(verified),
+      value: Math.round(verify),
       unit: 'proofs/s',
       baseline: Math.round(floor),
-      ratio: round(verified / floor, 3),
-      note: `${count} RFC 9162 inclusion proofs at ${size.toLocaleString('en')} leaves verified (${valid} valid of ${count}). Baseline: the hashing floor, raw SHA-256/s divided by the ${hashesPerProof.toFixed(1)} hashes one proof costs; ratio 1 = nothing but hashing. Goal 50,000+ proofs/s.`,
+      ratio: round(verify / floor, 3),
+      note: `${count} RFC 9162 inclusion proofs at ${size.toLocaleString('en')} leaves verified (${valid} valid of ${count}): median of ${rounds} passes (${verified.map((v) => Math.round(v)).join(', ')} proofs/s) after a warm-up pass. Baseline: the hashing floor, raw SHA-256/s of 32-byte inputs (createHash) divided by the ${hashesPerProof.toFixed(1)} hashes one proof costs, measured right after each pass; ratio 1 = nothing but hashing (above 1: the verifier's one-shot crypto.hash beats createHash). Goal 50,000+ proofs/s.`,
     },
     'P3-proof-generate': {
       value: Math.round(generated),
       unit: 'proofs/s',
-      baseline: Math.round(verified),
-      ratio: round(generated / verified, 3),
-      note: `Inclusion proofs generated from the stored complete-subtree nodes at ${size.toLocaleString('en')} leaves (in memory). Baseline: verification of the same proofs.`,
+      baseline: Math.round(verify),
+      ratio: round(generated / verify, 3),
+      note: `Inclusion proofs generated from the stored complete-subtree nodes at ${size.toLocaleString('en')} leaves (in memory), one pass. Baseline: verification of the same proofs.`,
     },
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function measureAnchoring(ledgerDir: string, port: number, ledger: LedgerProcess, quick: boolean): Promise<Figures> {
