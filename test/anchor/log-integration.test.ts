@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,11 @@ import { signCheckpoint, verifyCheckpointSignature } from '../../anchor/log/chec
 import { loadRecordProofs, type RecordProof } from '../../anchor/log/proof.ts';
 import { logRecord } from '../../anchor/log/log-record.ts';
 import { startLogWorker } from '../../anchor/log/log-worker.ts';
-import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
+import { GATEWAY_AUDIT_LOG } from '../../anchor/log/open-log-database.ts';
 import { recordDigest } from '../../anchor/log/record-digest.ts';
 import { verifyProofBundle } from '../../anchor/log/verify-bundle.ts';
 import { leafHash, verifyInclusion } from '../../anchor/merkle.ts';
+import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
 import { createLogger } from '../../platform/log.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
@@ -194,16 +196,26 @@ describe('department log anchored on the ledger', () => {
   });
 
   it('keeps and anchors the gateway\'s audit trail as a log of its own', async () => {
-    const db = await openLogDatabase({ dataDir }, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
+    // The trail's own database (log and audit tables), one entry written as the gateway's writer does:
+    // row and leaf in one transaction (govshare audit below re-hashes it).
+    const db = await openAuditTrail({ dataDir });
     const worker = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
+    const entryId = randomUUID();
     try {
-      await db.transaction((tx) => logRecord(tx, 'audit_entries', { id: 'entry-1', decision: 'GRANTED', at: '2026-11-25T09:00:00.000Z' }));
+      await db.transaction(async (tx) => {
+        const [row] = await tx.query<Record<string, unknown> & { id: string }>(
+          `INSERT INTO audit_entries (id, at, request_id, decision, request_hash, response_hash)
+           VALUES ($1, '2026-11-25T09:00:00.000Z', 'request-1', 'granted', 'aa', 'bb') RETURNING *`,
+          [entryId],
+        );
+        await logRecord(tx, 'audit_entries', row!);
+      });
       worker.setAnchoring(
         await connectAnchoring({ config: { dataDir, ledgerPort }, keyName: GATEWAY_AUDIT_LOG.keyName, logger, passphrase: TEST_PASSPHRASE, intervalMs: 100 }),
       );
       await worker.flush();
       expect(await worker.status()).toMatchObject({ logId: 'gateway-audit', size: 1, anchoredSize: 1, backlog: 0 });
-      const [proof] = await loadRecordProofs(db, [{ table: 'audit_entries', id: 'entry-1' }]);
+      const [proof] = await loadRecordProofs(db, [{ table: 'audit_entries', id: entryId }]);
       expect(proof).toMatchObject({ status: 'ANCHORED', logId: 'gateway-audit', leafIndex: 0, treeSize: 1 });
     } finally {
       await worker.stop();
