@@ -292,3 +292,30 @@ describe.each(STORAGES)('the audit re-hashes every column type as the store logg
     }
   });
 });
+
+describe('the tables govshare audit re-hashes', () => {
+  it('are all read through the JSON plan (a new column type needs COLUMN_KINDS and a case above, or falls back to driver rows)', async () => {
+    const { education } = await import('../../subgraphs/education/index.ts');
+    const { finance } = await import('../../subgraphs/finance/index.ts');
+    const { justice } = await import('../../subgraphs/justice/index.ts');
+    const { openDepartmentStore } = await import('../../subgraphs/kit/open-store.ts');
+    const { openAuditTrail } = await import('../../gateway/audit/open-audit-trail.ts');
+    const { AUDIT_TABLES } = await import('../../gateway/audit/audit-entry.ts');
+    const storage = testStorage('pglite');
+    try {
+      const unplanned: string[] = [];
+      const opened: [Database, readonly string[]][] = [];
+      for (const department of [education, finance, justice] as { name: string; recordedTables: readonly string[] }[]) {
+        opened.push([(await openDepartmentStore(department as Parameters<typeof openDepartmentStore>[0], storage.config)).db, department.recordedTables]);
+      }
+      opened.push([await openAuditTrail(storage.config), AUDIT_TABLES]);
+      for (const [db, tables] of opened) {
+        for (const table of tables) if (!(await planTable(db, table))) unplanned.push(table);
+        await db.close();
+      }
+      expect(unplanned).toEqual([]);
+    } finally {
+      await storage.cleanup();
+    }
+  });
+});
