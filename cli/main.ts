@@ -11,6 +11,7 @@ import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { issueCommand } from './commands/issue.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
+import { walletConsentCommand } from './commands/wallet-consent.ts';
 import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand, walletRequestCommand } from './commands/wallet.ts';
 
 /**
@@ -140,6 +141,17 @@ wallet
   .option('--record <id>', 'the record it states (a degree, an enrolment, an evidence item); default the latest')
   .option('--gateway <url>', 'the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
   .action((type: string, options: { wallet?: string; record?: string; gateway?: string }) => walletRequestCommand(type, options));
+wallet
+  .command('consent')
+  .description('sign a consent for an agency to read your data at one department (a VC-JWT); --register sends it through the gateway')
+  .addOption(walletFileOption())
+  .requiredOption('--agency <did>', 'the agency the consent is for')
+  .option('--category <category>', 'a data category of one department (e.g. education.degree); repeat for several', (value: string, previous: string[] | undefined) => [...(previous ?? []), value], [] as string[])
+  .requiredOption('--purpose <purpose>', 'the purpose it is for (e.g. degree-verification)')
+  .option('--days <n>', 'how long it lasts, 1-730', toCount, 90)
+  .option('--out <file>', 'write the consent JWT to a file (mode 0600) instead of stdout')
+  .option('--register [url]', 'register it with the department through the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
+  .action((options: { wallet?: string; agency: string; category: string[]; purpose: string; days: number; out?: string; register?: string | boolean }) => walletConsentCommand(options));
 wallet
   .command('list')
   .description('the credentials in the wallet')

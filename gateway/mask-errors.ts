@@ -54,7 +54,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
       },
     };
   }
-  if (isUnreachable(error) || code === 'DOWNSTREAM_SERVICE_ERROR' || code === 'SUBREQUEST_HTTP_ERROR') {
+  if (isUnreachable(error) || code === SUBGRAPH_UNAVAILABLE || code === 'DOWNSTREAM_SERVICE_ERROR' || code === 'SUBREQUEST_HTTP_ERROR') {
     return { message: 'a department could not answer this part of the request', ...where, extensions: { code: SUBGRAPH_UNAVAILABLE } };
   }
   return { message: 'internal error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

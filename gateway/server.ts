@@ -129,6 +129,7 @@ function policyOutcome(context: GatewayContext, classification: Classification):
     ...(prepared.outcome === 'dry_run' && prepared.denied.length > 0 && { code: 'POLICY_DRY_RUN' }),
     agreements: context.decision.agreements.map((a) => ({ id: a.id, categories: [...a.categories], legalBasis: a.legalBasis })),
     deniedPaths: prepared.denied.map((d) => d.path.join('.')),
+    ...(context.audit && { consents: context.audit.consents }),
     categoryOf: (coordinate) => {
       const scope = classification.get(coordinate);
       return scope && scope !== 'public' && scope !== 'agency' ? scope : undefined;

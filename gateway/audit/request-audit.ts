@@ -20,6 +20,8 @@ export interface PolicyOutcome {
  */
 export class RequestAudit {
   readonly subgraphs = new Set<string>();
+  /** Citizen DID → the consent a department released data under (its response's extensions.consents). */
+  readonly consents = new Map<string, { consent: string; categories: string[] }>();
   policy: PolicyOutcome | undefined;
   /** Set when the request is refused before policy (authentication, limits). */
   refusal: { code: string } | undefined;

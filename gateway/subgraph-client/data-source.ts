@@ -53,6 +53,16 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     try {
       const response = await super.process(options);
       if (!response.errors?.length) outcome = 'ok';
+      // What the department released under each citizen's consent, for the audit entry.
+      const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
+      const audit = (options.context as Partial<AuditedContext> | undefined)?.audit;
+      if (audit && Array.isArray(consents)) {
+        for (const c of consents as { citizen?: unknown; consent?: unknown; categories?: unknown }[]) {
+          if (typeof c?.citizen === 'string' && typeof c.consent === 'string' && Array.isArray(c.categories)) {
+            audit.consents.set(c.citizen, { consent: c.consent, categories: c.categories.filter((x): x is string => typeof x === 'string') });
+          }
+        }
+      }
       return response;
     } finally {
       this.onFetch(this.department, outcome, Number(process.hrtime.bigint() - started) / 1e9);
@@ -62,14 +72,20 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
   /**
    * A subgraph that refuses a whole request answers HTTP 400 with GraphQL
    * errors (e.g. INVALID_DID for a bad argument). Surface its first error with
-   * its own code instead of the generic "400: Bad Request".
+   * its own code (and reason) instead of the generic "400: Bad Request". A
+   * department that cannot serve yet (503: it has not reached the ledger) is
+   * a department that could not answer.
    */
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    if (response.status === 503) {
+      return new GraphQLError(`${this.department} cannot answer yet`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    }
     if (response.status >= 400 && response.status < 500) {
       const body = await this.parseBody(response).catch(() => undefined);
-      const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | undefined)?.errors?.[0];
+      const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown; reason?: unknown } }[] } | undefined)?.errors?.[0];
       if (first && typeof first.message === 'string' && typeof first.extensions?.code === 'string') {
-        return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+        const reason = typeof first.extensions.reason === 'string' ? first.extensions.reason : undefined;
+        return new GraphQLError(first.message, { extensions: { code: first.extensions.code, ...(reason && { reason }) } });
       }
     }
     return super.errorFromResponse(response);

@@ -18,7 +18,10 @@ import { agencyKeyName } from '../../demo/agencies.ts';
 import { createAgencyAuthenticator } from '../../gateway/auth/authenticate-agency.ts';
 import { createAgencyToken } from '../../gateway/auth/agency-token.ts';
 import { memoryReplayGuard } from '../../gateway/auth/replay-guard.ts';
+import { createAuditWriter } from '../../gateway/audit/audit-writer.ts';
+import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
 import { connectAgreements } from '../../gateway/policy/connect.ts';
+import type { Database } from '../../store/database.ts';
 import { startGateway, type GatewayServer } from '../../gateway/server.ts';
 import { createSubgraphTokenSigner } from '../../gateway/subgraph-client/subgraph-token.ts';
 import { createLogger } from '../../platform/log.ts';
@@ -71,6 +74,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
   let storage: TestStorage;
   let gateway: GatewayServer;
   let walletDir: string;
+  let auditDb: Database;
   const servers = {} as { education: SubgraphServer<EducationStore>; finance: SubgraphServer<unknown>; justice: SubgraphServer<unknown> };
   const closers: (() => unknown)[] = [];
   const reads: Record<string, number> = {};
@@ -111,6 +115,8 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     ledger = await startTestLedger();
     storage = testStorage(kind);
     walletDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-consent-wallets-'));
+    auditDb = await openAuditTrail({ dataDir: walletDir });
+    closers.push(() => auditDb.close());
     const endpoint = { rpcUrl: ledger.current.url, chainId: 1337 };
     const registry = ledger.current.contracts.EthereumDIDRegistry.address;
     const resolver = createDidResolver({ ...endpoint, registry });
@@ -153,6 +159,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
       authenticator: () => authenticate,
       policy: { agreements: () => agreements.source },
       subgraphTokens: () => createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey.privateKey }),
+      audit: { writer: createAuditWriter(auditDb), db: auditDb },
     });
 
     institutionId = (await servers.education.store.registerInstitution({ name: 'Consent Test University', code: `CT${randomUUID().slice(0, 6).toUpperCase()}`, kind: 'UNIVERSITY', city: 'Suzhou', country: 'CN' })).id;
@@ -242,6 +249,20 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     const body = (await response.json()) as { data: { _entities: { degrees: unknown }[] }; extensions?: { consents?: unknown } };
     expect(body.data._entities.map((e) => e.degrees)).toEqual([[{ title: 'Bachelor of Engineering' }], null]);
     expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'] }]);
+  });
+
+  it('puts the consent each release relied on into the gateway\'s audit trail', async () => {
+    const citizen = await citizenWithDegree();
+    const consent = await consentFor(citizen);
+    expect((await register(consent.jwt)).errors).toBeUndefined();
+    expect((await asHr(DEGREES, { did: citizen.did })).data!.citizen.degrees).toHaveLength(1);
+    const [release] = await auditDb.query<{ citizen_did: string; consent: string | null; categories: string[]; fields: string[] }>(
+      'SELECT r.* FROM audit_releases r JOIN audit_entries e ON e.id = r.entry_id WHERE r.citizen_did = $1 ORDER BY e.at DESC LIMIT 1',
+      [citizen.did],
+    );
+    expect(release).toMatchObject({ citizen_did: citizen.did, consent: consent.jti });
+    expect(release!.categories).toContain('education.degree');
+    expect(release!.fields).toContain('Citizen.degrees');
   });
 
   it('looks consent up once per request for a whole page of citizens, per citizen', async () => {
