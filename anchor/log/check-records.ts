@@ -81,10 +81,10 @@ export async function checkRecords(
  * booleans, numeric as its text, json/jsonb JSON.parse'd, bytea as bytes,
  * text[] as an array of strings and nulls).
  *
- * - value: JSON carries the value itself (strings exactly, integers and booleans).
+ * - value: JSON carries the value itself (strings exactly, integers and booleans;
+ *   numeric as its text output, the string the driver returns).
  * - int8, date, timestamptz: the column's text output (what the driver receives),
  *   through the driver's own parser.
- * - text: numeric's text output, kept as the string the driver returns.
  * - json: the text output, JSON.parse'd as the driver does.
  * - bytea: hex, the same bytes.
  * - array: to_json, the elements nested as the driver nests them (both drivers, like
