@@ -131,6 +131,8 @@ interface TablePlan {
   /** `"name":` of each column, JSON-encoded once. */
   keys: string[];
   id: number;
+  /** Whether ids are integers (findings are listed in id order, as the table orders them). */
+  numericId: boolean;
   /** `},"table":"<table>"}`. */
   tail: string;
 }
@@ -160,7 +162,8 @@ export async function planTable(tx: Queryable, table: string): Promise<TablePlan
     FULL JOIN (SELECT DISTINCT ON (record_id) record_id, salt, digest FROM record_log
                 WHERE record_table = '${table}' AND salt IS NOT NULL ORDER BY record_id, seq DESC) e
       ON e.record_id = t.id::text`;
-  return { table, sql, columns, order, keys: columns.map((c) => `${JSON.stringify(c.name)}:`), id, tail: `},"table":${JSON.stringify(table)}}` };
+  const numericId = [20, 21, 23].includes(Number(attributes[id]!.type));
+  return { table, sql, columns, order, keys: columns.map((c) => `${JSON.stringify(c.name)}:`), id, numericId, tail: `},"table":${JSON.stringify(table)}}` };
 }
 
 async function checkTable(tx: Queryable, plan: TablePlan, progress: (rows: number) => void): Promise<RecordFinding[]> {
@@ -194,8 +197,10 @@ async function checkTable(tx: Queryable, plan: TablePlan, progress: (rows: numbe
   }
   // Only on success: after an error the transaction ends, and the cursor with it.
   await tx.query(`CLOSE ${CURSOR}`);
-  const byId = (a: RecordFinding, b: RecordFinding) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  return [...rowFindings.sort(byId), ...deleted.sort(byId)];
+  // Rows in id order, then the deleted in record_id (text) order, as the row-by-row check lists them.
+  const byText = (a: RecordFinding, b: RecordFinding) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const byNumber = (a: RecordFinding, b: RecordFinding) => Number(a.id) - Number(b.id);
+  return [...rowFindings.sort(plan.numericId ? byNumber : byText), ...deleted.sort(byText)];
 }
 
 /**

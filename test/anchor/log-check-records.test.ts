@@ -259,13 +259,14 @@ describe.each(STORAGES)('the audit re-hashes every column type as the store logg
     expect(progress.at(-1)).toBe(2 * count);
     expect(progress.length).toBeGreaterThan(4);
 
-    await db.query("UPDATE many SET label = 'changed' WHERE id IN (7000, 5000)");
+    await db.query("UPDATE many SET label = 'changed' WHERE id IN (7000, 5000, 12000000)");
     await db.query("UPDATE named SET n = -1 WHERE id = 'urn:test:12'");
     await db.query("DELETE FROM named WHERE id = 'urn:test:9'");
     const result = await checkRecords(db, ['many', 'named']);
     expect(result.findings).toEqual([
       { table: 'many', id: '5000', problem: 'ALTERED' },
       { table: 'many', id: '7000', problem: 'ALTERED' },
+      { table: 'many', id: '12000000', problem: 'ALTERED' },
       { table: 'named', id: 'urn:test:12', problem: 'ALTERED' },
       { table: 'named', id: 'urn:test:9', problem: 'DELETED' },
     ]);
