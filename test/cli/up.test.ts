@@ -15,6 +15,7 @@ import { freePort, isPortFree, runCli, type CliProcess } from '../support/proces
  * Ctrl-C stops every component, a second start reuses the data without
  * seeding again. Uses the fixed department ports 4101-4103.
  */
+// A first start seeds, creates every key and sets up the ledger: minutes on a loaded 2-core machine.
 describe('govshare up', () => {
   let dataDir: string;
   let gatewayPort: number;
@@ -110,7 +111,7 @@ describe('govshare up', () => {
     const replay = await gql(gateway(), '{ citizens(first: 1) { edges { node { did } } } }', undefined, { authorization: bearer });
     expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REPLAYED' });
     await stop(running);
-  });
+  }, 300_000);
 
   it('reuses the stored data on the second start without seeding again', async () => {
     running = await start();
@@ -119,7 +120,7 @@ describe('govshare up', () => {
     const before = JSON.parse(fs.readFileSync(path.join(dataDir, 'first.json'), 'utf8'));
     expect(await snapshot()).toEqual(before);
     await stop(running);
-  });
+  }, 300_000);
 
   it('takes every component down with it when the supervisor itself is killed', async () => {
     running = await start();
@@ -133,5 +134,5 @@ describe('govshare up', () => {
       if (!free) await new Promise((r) => setTimeout(r, 250));
     }
     expect(free).toBe(true);
-  });
+  }, 300_000);
 });
