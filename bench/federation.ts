@@ -35,7 +35,7 @@ export interface FederationOptions {
   logDir: string;
   citizens: number;
   log: (line: string) => void;
-  /** Run both gateways under `node --cpu-prof`, writing their profiles here when they stop (bench/profile.ts). */
+  /** Run both gateways and the departments under `node --cpu-prof`, writing their profiles here when they stop (bench/profile.ts). */
   profileDir?: string;
 }
 
@@ -79,6 +79,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         const child = startChild(name, CLI, ['serve', name], {
           env: cleanEnv({ GOVSHARE_DATA_DIR: options.dataDir, PORT: String(port), LEDGER_PORT: ledgerPort }),
           logFile: path.join(options.logDir, `${name}.log`),
+          ...(options.profileDir && { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] }),
         });
         children.push(child);
         await waitForOk(`http://127.0.0.1:${port}/ready`, { timeoutMs: 120_000, child });

@@ -9,13 +9,19 @@ import { fixed } from './report.ts';
 import { bodies, targets, type Target } from './targets.ts';
 
 /**
- * `npm run bench -- --profile`: where the gateways' CPU goes on the
- * cross-department query. Both gateways run under `node --cpu-prof`; each
- * gets a warm-up pass, then one measured pass (same load as the bench: 16
- * connections, fresh tokens), and its profile is summarised over exactly that
- * pass (start-up and warm-up cut off). Profiling slows a process by 10-20 %,
- * so this mode writes no figures; the profiles are kept under
- * bench/results/ for Chrome DevTools or speedscope.
+ * `npm run bench -- --profile`: where the CPU goes on the cross-department
+ * query. Both gateways and the three departments run under `node --cpu-prof`;
+ * each gateway gets a warm-up pass, then one measured pass (same load as the
+ * bench: 16 connections, fresh tokens), and every profile is summarised over
+ * exactly that pass (start-up and warm-up cut off), so the departments'
+ * profiles show what each gateway costs them. Profiling slows a process by
+ * 10-20 %, so this mode writes no figures; the profiles are kept under
+ * bench/results/profiles/ for Chrome DevTools or speedscope.
+ *
+ * A V8 profile samples the JS thread's wall time: time inside a system call
+ * (`writev` on a socket) includes any moment the process was descheduled
+ * there, which on two busy cores is often. The CPU ms/req figures (from
+ * /proc) are the CPU actually used.
  */
 export async function profileGateways(options: { tmp: string; quick: boolean; log: (line: string) => void; out: (line: string) => void }): Promise<void> {
   const { tmp, quick, log, out } = options;
@@ -55,15 +61,16 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
     await federation.close();
   }
   const written = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
-  const keep = path.join(ROOT, 'bench', 'results');
+  // Profile files are named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
+  const profileOf = (pid: number) => written.find((f) => f.split('.')[3] === String(pid));
+  const keep = path.join(ROOT, 'bench', 'results', 'profiles');
   fs.mkdirSync(keep, { recursive: true });
   for (const { target, result } of passes) {
-    // Profile files are named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-    const file = written.find((f) => f.split('.')[3] === String(target.pid));
     out('');
     out(`== ${target.label}: ${fixed(result.reqPerSec, 1)} good answers/s under the profiler, p99 ${fixed(result.latencyMs.p99, 2)} ms, ${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req, ${result.failed + result.socketErrors} bad`);
     const others = Object.entries(result.cpuMsPerRequestOf ?? {});
     if (others.length) out(`   CPU ms per request of the back end in the same pass: ${others.map(([name, ms]) => `${name} ${fixed(ms, 3)}`).join(', ')}`);
+    const file = profileOf(target.pid);
     if (!file) {
       out(`   no profile written (files: ${written.join(', ') || 'none'})`);
       continue;
@@ -72,5 +79,15 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
     fs.copyFileSync(path.join(profileDir, file), kept);
     formatProfile(summariseProfile(kept, result.windowUs), out);
     out(`(whole profile: ${path.relative(process.cwd(), kept)})`);
+    // The departments serve both gateways: each of their profiles is cut to this pass too.
+    for (const [name, pid] of Object.entries(federation.backEnd)) {
+      const departmentFile = profileOf(pid);
+      if (!departmentFile) continue;
+      const departmentKept = path.join(keep, `${name}.cpuprofile`);
+      if (!fs.existsSync(departmentKept)) fs.copyFileSync(path.join(profileDir, departmentFile), departmentKept);
+      out('');
+      out(`-- ${name} department during this pass`);
+      formatProfile(summariseProfile(departmentKept, result.windowUs), out, 12, ['area']);
+    }
   }
 }

@@ -110,13 +110,10 @@ function area(file: string, functionName: string): string {
 }
 
 /** The summary as printable lines. */
-export function formatProfile(summary: ProfileSummary, out: (line: string) => void, rows = 25): void {
+export function formatProfile(summary: ProfileSummary, out: (line: string) => void, rows = 25, views: Array<'area' | 'file' | 'function'> = ['area', 'file', 'function']): void {
   out(`CPU profile: ${summary.busyMs} ms busy over ${summary.wallMs} ms of wall time (${((100 * summary.busyMs) / Math.max(1, summary.wallMs)).toFixed(0)} % of one core)`);
-  for (const [title, list] of [
-    ['self time by area (package or project folder)', summary.byArea],
-    ['self time by file', summary.byFile],
-    ['self time by function', summary.byFunction],
-  ] as const) {
+  const all = { area: ['self time by area (package or project folder)', summary.byArea], file: ['self time by file', summary.byFile], function: ['self time by function', summary.byFunction] } as const;
+  for (const [title, list] of views.map((view) => all[view])) {
     out('');
     out(title);
     for (const row of list.slice(0, rows)) out(`  ${(100 * row.share).toFixed(1).padStart(5)} %  ${String(row.ms).padStart(6)} ms  ${row.name}`);
