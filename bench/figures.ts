@@ -73,10 +73,14 @@ function tokenNote(rounds: LoadResult[]): string {
   const used = rounds.reduce((sum, r) => sum + (r.tokens?.used ?? 0), 0);
   const minted = rounds.reduce((sum, r) => sum + (r.tokens?.minted ?? 0), 0);
   const short = rounds.reduce((sum, r) => sum + (r.tokens?.short ?? 0), 0);
+  const live = rounds.reduce((sum, r) => sum + (r.tokens?.mintedLive ?? 0), 0);
   if (!minted) return '';
   return (
-    `Tokens: minted with createAgencyToken in the load generator before each pass (no minting while measuring), one fresh token per request; ` +
-    `${used} sent in the measured passes out of ${minted} minted${short ? ` — !! the pool ran dry ${short} times (those requests were refused)` : ''}.`
+    `Tokens: minted with createAgencyToken in the load generator before each pass, one fresh token per request; ` +
+    `${used} sent in the measured passes out of ${minted} minted beforehand` +
+    (live ? `, plus ${live} minted while passes ran (pool too small: that minting competed for the CPU)` : ' (none minted while measuring)') +
+    (short ? ` — !! the pool ran dry ${short} times (those requests were refused)` : '') +
+    '.'
   );
 }
 

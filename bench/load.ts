@@ -22,7 +22,8 @@ export interface LoadJob {
    * before (the gateway refuses a replayed jti). Tokens are minted in the load
    * generator BEFORE its passes start, so minting costs neither side any CPU
    * while it is measured; the pool covers `expectedRate` requests per second
-   * for both passes (the parent sizes it from the rates it has seen).
+   * for both passes (the parent sizes it from the rates it has seen), and tops
+   * itself up during a pass only if that pass goes faster (counted).
    */
   tokens?: { credentials: AgencyCredentials; expectedRate: number };
 }
@@ -33,6 +34,8 @@ export interface TokenUse {
   minted: number;
   /** Milliseconds the minting took (before any load; not part of any figure). */
   mintMs: number;
+  /** Tokens minted while a pass ran, because it went faster than the pool was sized for (0 normally). */
+  mintedLive: number;
   /** Fresh tokens sent in the measured pass (one per request). */
   used: number;
   /** Requests of either pass sent when the pool was empty (with a used token, so refused): must be 0. */

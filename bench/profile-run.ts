@@ -47,7 +47,7 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
           connections: 16,
           warmupSeconds: 3,
           seconds,
-          tokens: { credentials: federation.agency, expectedRate: 2_500 },
+          tokens: { credentials: federation.agency, expectedRate: 500 },
         },
         path.join(logDir, `profile-${target.id}.log`),
         target.pid,

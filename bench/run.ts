@@ -155,8 +155,12 @@ function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
 }
 
-/** Before a target has been measured: more than any gateway here has answered (about 1,000/s at best). */
-const FIRST_TOKEN_RATE = 2_500;
+/**
+ * Pool sizing: twice the fastest rate a target has shown (a warm-up on a busy
+ * moment can be slow), and never less than this; a pass faster than its pool
+ * tops it up as it runs (counted in the output).
+ */
+const MIN_TOKEN_RATE = 600;
 
 async function measureTargets(
   list: Target[],
@@ -175,8 +179,7 @@ async function measureTargets(
     warmupSeconds,
     seconds,
     ...(target.headers && { headers: target.headers }),
-    // Half as much again as the fastest seen: a quiet moment on the machine must not empty the pool.
-    ...(target.agencyToken && { tokens: { credentials: agency, expectedRate: Math.ceil(1.5 * (fastest.get(target.id) ?? FIRST_TOKEN_RATE / 1.5)) } }),
+    ...(target.agencyToken && { tokens: { credentials: agency, expectedRate: Math.ceil(Math.max(MIN_TOKEN_RATE, 2 * (fastest.get(target.id) ?? 0))) } }),
   });
   // The warm-up pass: every process under test (both gateways, all three
   // departments) and their databases' caches warm before anything counts.
@@ -203,7 +206,11 @@ async function measureTargets(
       log(
         `round ${round}/${settings.rounds} ${target.label}: ${fixed(result.reqPerSec, 1)} req/s, p50 ${fixed(result.latencyMs.p50, 2)} ms, p99 ${fixed(result.latencyMs.p99, 2)} ms, ` +
           `${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req` +
-          (result.tokens ? `; ${result.tokens.used} fresh tokens of ${result.tokens.minted} minted beforehand in ${(result.tokens.mintMs / 1000).toFixed(1)} s${result.tokens.short ? ` — !! POOL RAN DRY ${result.tokens.short} times` : ''}` : '') +
+          (result.tokens
+            ? `; ${result.tokens.used} fresh tokens of ${result.tokens.minted} minted beforehand in ${(result.tokens.mintMs / 1000).toFixed(1)} s` +
+              (result.tokens.mintedLive ? ` (+${result.tokens.mintedLive} minted during the passes: the pool was too small)` : '') +
+              (result.tokens.short ? ` — !! POOL RAN DRY ${result.tokens.short} times` : '')
+            : '') +
           (bad ? ` — !! ${bad} BAD ANSWERS (${result.firstProblem ?? 'no answer'})` : ''),
       );
       // A moment between runs: sockets close, the last run's garbage is collected.
