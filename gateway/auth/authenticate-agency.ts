@@ -30,6 +30,13 @@ export interface AgencyAuthenticatorOptions {
   versions: DidVersionReader;
   replay: ReplayGuard;
   now?: () => Date;
+  /**
+   * How long an agency DID's document version (one registry read) is reused. A key rotation
+   * counts for this gateway within this bound; reading the registry on every request would make
+   * the ledger node the gateway's bottleneck (one eth_call per request). Default 1,000 ms; 0
+   * reads it every time.
+   */
+  versionTtlMs?: number;
   /** DESIGN.md: exp at most 5 minutes after iat. */
   maxLifetimeSeconds?: number;
   skewSeconds?: number;
@@ -54,6 +61,21 @@ export function createAgencyAuthenticator(options: AgencyAuthenticatorOptions) {
   const keyCache = new KeyCache({ maxEntries: 10_000 });
   const maxLifetime = options.maxLifetimeSeconds ?? 300;
   const now = options.now ?? (() => new Date());
+  const versionTtl = options.versionTtlMs ?? 1_000;
+  // Concurrent requests of one agency share one registry read; answers live versionTtl ms.
+  const versions = new Map<string, { at: number; version: Promise<number> }>();
+  const currentVersion = (did: string): Promise<number> => {
+    const at = Date.now();
+    const cached = versions.get(did);
+    if (cached && at - cached.at < versionTtl) return cached.version;
+    const version = options.versions.currentVersion(did);
+    if (versionTtl > 0) {
+      if (versions.size >= 10_000) versions.delete(versions.keys().next().value!);
+      versions.set(did, { at, version });
+      version.catch(() => versions.delete(did));
+    }
+    return version;
+  };
 
   return async function authenticate(authorization: string | undefined): Promise<AgencyIdentity | undefined> {
     if (authorization === undefined || authorization === '') return undefined;
@@ -69,7 +91,7 @@ export function createAgencyAuthenticator(options: AgencyAuthenticatorOptions) {
     if (typeof issuer !== 'string' || !issuer.startsWith('did:ethr:')) throw new AuthenticationError('ISSUER_INVALID', 'iss must be the agency\'s did:ethr');
     let versionId: number;
     try {
-      versionId = await options.versions.currentVersion(issuer);
+      versionId = await currentVersion(issuer);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'DID_INVALID') throw new AuthenticationError('ISSUER_INVALID', (error as Error).message);
