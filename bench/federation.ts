@@ -21,6 +21,8 @@ export interface Federation {
   backEnd: Record<string, number>;
   /** The agency our gateway's requests are authenticated as (bench/agency.ts). */
   agency: AgencyCredentials;
+  /** GraphQL requests each department has answered so far (from its /metrics), to count fetches per answer. */
+  departmentRequests(): Promise<Record<string, number>>;
   /** What a caller other than our gateway sends a department to be answered (bench/gateway-token.ts). */
   gatewayHeaders: Record<DepartmentName, StaticHeaders>;
   /** Anything that makes the figures less trustworthy (e.g. anchoring still busy). */
@@ -123,6 +125,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       bare: { url: bareUrl, pid: bare.pid },
       agency,
       gatewayHeaders,
+      departmentRequests: () => departmentRequests(departments),
       backEnd: { ...Object.fromEntries(DEPARTMENTS.map((d) => [d, departments[d].pid])), ledger: ledger.pid },
       warnings,
       assertRunning,
@@ -132,6 +135,23 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     await close();
     throw error;
   }
+}
+
+/** Sum of govshare_http_requests_total on /graphql, per department (0 when /metrics cannot be read). */
+async function departmentRequests(departments: Record<DepartmentName, Endpoint>): Promise<Record<string, number>> {
+  const counts = await Promise.all(
+    DEPARTMENTS.map(async (name) => {
+      const text = await fetch(new URL('/metrics', departments[name].url))
+        .then((r) => r.text())
+        .catch(() => '');
+      let total = 0;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('govshare_http_requests_total{') && line.includes('route="/graphql"')) total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+      }
+      return [name, total] as const;
+    }),
+  );
+  return Object.fromEntries(counts);
 }
 
 interface DepartmentReady {

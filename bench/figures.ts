@@ -38,6 +38,8 @@ export interface Combined {
   systemCpuMs: number;
   /** Median CPU ms per response of each watched back-end process. */
   backEndCpuMs: Record<string, number>;
+  /** Median requests per answer each department got. */
+  departmentRequests: Record<string, number>;
   ok: number;
   /** Answers that were not 200 with data, plus requests that got no answer at all. */
   bad: number;
@@ -58,6 +60,7 @@ export function combine(rounds: LoadResult[]): Combined {
     p99: median(rounds.map((r) => r.latencyMs.p99)),
     cpuMs: median(rounds.map((r) => r.serverCpuMsPerRequest ?? NaN)),
     systemCpuMs: median(rounds.map((r) => (r.cpuMsPerRequestOf ? (r.serverCpuMsPerRequest ?? NaN) + Object.values(r.cpuMsPerRequestOf).reduce((a, b) => a + b, 0) : NaN))),
+    departmentRequests: Object.fromEntries(Object.keys(rounds[0]?.countsPerRequest ?? {}).map((name) => [name, median(rounds.map((r) => r.countsPerRequest?.[name] ?? NaN))])),
     backEndCpuMs: Object.fromEntries(Object.keys(rounds[0]?.cpuMsPerRequestOf ?? {}).map((name) => [name, median(rounds.map((r) => r.cpuMsPerRequestOf?.[name] ?? NaN))])),
     ok: rounds.reduce((sum, r) => sum + r.ok, 0),
     bad: rounds.reduce((sum, r) => sum + r.failed + r.socketErrors, 0),
@@ -151,7 +154,7 @@ function cpuFigures(t: Record<TargetId, Combined>): Figures {
     `CPU time (user + system) of the gateway process per answer, ${query} query, ours vs bare, under the load above; ratio < 1: ours costs less.`;
   const system = (query: string, ours: Combined, bare: Combined) =>
     `CPU time (user + system) per answer of the gateway plus every process behind it (departments and ledger), ${query} query, ours vs bare, under the load above; ratio < 1: ours costs less. ` +
-    `Back end per answer, ours: ${backEnd(ours)}; bare: ${backEnd(bare)}. On two cores this bounds what either set-up can serve, whatever the load generator does.`;
+    `Back end per answer, ours: ${backEnd(ours)}; bare: ${backEnd(bare)}. Requests each department got per answer, ours: ${requests(ours)}; bare: ${requests(bare)}. On two cores this bounds what either set-up can serve, whatever the load generator does.`;
   return {
     'F1-gateway-cpu-single': compare(t['ours-single'].cpuMs, t['bare-single'].cpuMs, 'CPU ms/req', 3, note('single-department')),
     'F1-gateway-cpu-cross': compare(t['ours-cross'].cpuMs, t['bare-cross'].cpuMs, 'CPU ms/req', 3, note('cross-department')),
@@ -166,6 +169,10 @@ function cpuFigures(t: Record<TargetId, Combined>): Figures {
 
 function backEnd(c: Combined): string {
   return Object.entries(c.backEndCpuMs).map(([name, ms]) => `${name} ${fixed(ms)} ms`).join(', ') || '-';
+}
+
+function requests(c: Combined): string {
+  return Object.entries(c.departmentRequests).map(([name, n]) => `${name} ${fixed(n)}`).join(', ') || '-';
 }
 
 function badAnswers(t: Record<TargetId, Combined>): Figure {

@@ -65,6 +65,8 @@ export interface LoadResult {
   serverCpuMsPerRequest?: number;
   /** The same for every other watched process (departments, ledger), by name (Linux only). */
   cpuMsPerRequestOf?: Record<string, number>;
+  /** Growth of each watched counter per response in the measured pass (e.g. requests a department got per answer). */
+  countsPerRequest?: Record<string, number>;
   /** With `tokens`: how many were minted and used. */
   tokens?: TokenUse;
   /**
@@ -82,23 +84,35 @@ export type WorkerMessage =
 
 const WORKER = path.join(ROOT, 'bench', 'load-worker.ts');
 
+export interface Watch {
+  /** The process under test: its CPU per response becomes `serverCpuMsPerRequest`. */
+  serverPid?: number;
+  /** Other processes (name → pid) whose CPU per response is measured too. */
+  pids?: Record<string, number>;
+  /** Reads counters (name → value) at the start and end of the measured pass. */
+  counters?: () => Promise<Record<string, number>>;
+}
+
 /**
- * Runs one job in a fresh load generator. With `serverPid`, also measures the
+ * Runs one job in a fresh load generator. With `watch.serverPid`, also measures the
  * CPU time that process spends during the measured pass, per response: on a
  * 2-core machine a gateway's throughput can be capped by the subgraph behind
  * it, and its CPU per request is then what shows its own cost.
  */
-export async function runLoad(job: LoadJob, logFile: string, serverPid?: number, watch: Record<string, number> = {}): Promise<LoadResult> {
+export async function runLoad(job: LoadJob, logFile: string, watch: Watch = {}): Promise<LoadResult> {
+  const { serverPid, pids = {} } = watch;
   const child = startChild('load generator', WORKER, [], { env: cleanEnv({}), logFile, ipc: true });
   try {
     let cpuAtStart: number | undefined;
     let watchedAtStart: Record<string, number | undefined> = {};
-    const sampleWatched = () => Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuSeconds(pid)]));
+    let countersAtStart: Promise<Record<string, number>> | undefined;
+    const sampleWatched = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
     const done = new Promise<LoadResult>((resolve, reject) => {
       child.process.on('message', (message: WorkerMessage) => {
         if (message.type === 'measuring') {
           cpuAtStart = serverPid === undefined ? undefined : cpuSeconds(serverPid);
           watchedAtStart = sampleWatched();
+          countersAtStart = watch.counters?.();
         }
         else if (message.type === 'done') resolve(message.result);
         else reject(new Error(`load generator failed: ${message.error}`));
@@ -120,11 +134,15 @@ export async function runLoad(job: LoadJob, logFile: string, serverPid?: number,
     const serverCpu = perRequest(cpuAtStart, cpuAtEnd);
     if (serverCpu !== undefined) result.serverCpuMsPerRequest = serverCpu;
     const watchedAtEnd = sampleWatched();
-    const watched = Object.entries(watch).flatMap(([name]) => {
+    const watched = Object.entries(pids).flatMap(([name]) => {
       const ms = perRequest(watchedAtStart[name], watchedAtEnd[name]);
       return ms === undefined ? [] : [[name, ms] as const];
     });
     if (watched.length) result.cpuMsPerRequestOf = Object.fromEntries(watched);
+    if (countersAtStart && watch.counters && result.responses > 0) {
+      const [before, after] = await Promise.all([countersAtStart, watch.counters()]);
+      result.countsPerRequest = Object.fromEntries(Object.keys(after).map((name) => [name, Math.round((((after[name] ?? 0) - (before[name] ?? 0)) / result.responses) * 1000) / 1000]));
+    }
     return result;
   } finally {
     await stopChild(child);

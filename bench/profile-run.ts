@@ -50,8 +50,7 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
           tokens: { credentials: federation.agency, expectedRate: 500 },
         },
         path.join(logDir, `profile-${target.id}.log`),
-        target.pid,
-        federation.backEnd,
+        { serverPid: target.pid, pids: federation.backEnd, counters: federation.departmentRequests },
       );
       federation.assertRunning();
       passes.push({ target, result });
@@ -70,6 +69,8 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
     out(`== ${target.label}: ${fixed(result.reqPerSec, 1)} good answers/s under the profiler, p99 ${fixed(result.latencyMs.p99, 2)} ms, ${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req, ${result.failed + result.socketErrors} bad`);
     const others = Object.entries(result.cpuMsPerRequestOf ?? {});
     if (others.length) out(`   CPU ms per request of the back end in the same pass: ${others.map(([name, ms]) => `${name} ${fixed(ms, 3)}`).join(', ')}`);
+    const fetches = Object.entries(result.countsPerRequest ?? {});
+    if (fetches.length) out(`   requests each department got per answer: ${fetches.map(([name, n]) => `${name} ${fixed(n, 2)}`).join(', ')}`);
     const file = profileOf(target.pid);
     if (!file) {
       out(`   no profile written (files: ${written.join(', ') || 'none'})`);

@@ -16,7 +16,7 @@ import { demoCitizens } from '../demo/citizens.ts';
 import { tokenMinter, type AgencyCredentials } from './agency.ts';
 import { loadFigures, startupFigure, type Figures, type LoadSettings } from './figures.ts';
 import { seed, startFederation } from './federation.ts';
-import { runLoad, type LoadJob, type LoadResult } from './load.ts';
+import { runLoad, type LoadJob, type LoadResult, type Watch } from './load.ts';
 import { ROOT, sleep, stopAll } from './processes.ts';
 import { fixed, printFigures, printMeasurements, writeFigures } from './report.ts';
 import { measureLog } from './log.ts';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     list = targets({ finance: { ...federation.departments.finance, headers: federation.gatewayHeaders.finance }, ours: federation.ours, bare: federation.bare });
     const dids = demoCitizens(ROTATED).map((c) => c.did);
     warnings.push(...(await checkAnswers(list, dids.slice(0, 5), federation.agency)));
-    results = await measureTargets(list, dids, federation.agency, federation.backEnd, federation.assertRunning);
+    results = await measureTargets(list, dids, federation.agency, { pids: federation.backEnd, counters: federation.departmentRequests }, federation.assertRunning);
   } finally {
     await federation.close();
   }
@@ -166,7 +166,7 @@ async function measureTargets(
   list: Target[],
   dids: string[],
   agency: AgencyCredentials,
-  backEnd: Record<string, number>,
+  backEnd: Pick<Watch, 'pids' | 'counters'>,
   assertRunning: () => void,
 ): Promise<Record<TargetId, LoadResult[]>> {
   // The fastest each target has answered so far (any answer), to size its next token pool.
@@ -196,9 +196,9 @@ async function measureTargets(
     const order = round % 2 ? list : [...list].reverse();
     for (const target of order) {
       // 1 s of warm-up in the fresh load generator (its own JIT, the connections) before measuring.
-      // Behind a gateway, the departments and the ledger work for it too: their CPU is counted (F1-system-cpu-*).
-      const watch = target.id === 'direct-single' ? {} : backEnd;
-      const result = await runLoad(job(target, 1, settings.seconds), path.join(logDir, `load-${target.id}-${round}.log`), target.pid, watch);
+      // Behind a gateway, the departments and the ledger work for it too: their CPU (F1-system-cpu-*) and the requests they get are counted.
+      const watch: Watch = { serverPid: target.pid, ...(target.id !== 'direct-single' && backEnd) };
+      const result = await runLoad(job(target, 1, settings.seconds), path.join(logDir, `load-${target.id}-${round}.log`), watch);
       assertRunning();
       seen(target, result);
       results[target.id].push(result);
