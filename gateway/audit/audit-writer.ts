@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { logRecord } from '../../anchor/log/log-record.ts';
+import { newSalt, recordDigest } from '../../anchor/log/record-digest.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Database, Queryable } from '../../store/database.ts';
 import type { AuditEntry } from './audit-entry.ts';
@@ -48,6 +48,10 @@ export function createAuditWriter(db: Database, options: { logger?: Logger; maxB
         for (const waiting of batch) waiting.reject(refused);
       }
     }
+    // Cleared in the same synchronous step as the last empty-queue check: clearing it in a
+    // .finally() left a gap in which a resolved waiter's continuation could call record(), find
+    // `flushing` still set, and wait for a later record() (forever if none came).
+    flushing = undefined;
   };
 
   return {
@@ -55,7 +59,7 @@ export function createAuditWriter(db: Database, options: { logger?: Logger; maxB
       if (closed) return Promise.reject(Object.assign(new Error('the audit trail is closed'), { code: 'AUDIT_UNAVAILABLE' }));
       return new Promise((resolve, reject) => {
         queue.push({ id: randomUUID(), entry, resolve, reject });
-        flushing ??= flush().finally(() => (flushing = undefined));
+        flushing ??= flush();
       });
     },
     get pending() {
@@ -80,16 +84,21 @@ async function writeBatch(tx: Queryable, batch: readonly Waiting[]): Promise<voi
     id, entry.at.toISOString(), entry.requestId, entry.agencyDid, entry.purpose, entry.decision, entry.code, entry.operationName, entry.operationHash,
     entry.requestHash, entry.responseHash, JSON.stringify(entry.agreements), entry.subgraphs, entry.deniedPaths, entry.releases.length,
   ]);
-  for (const row of await insertRows(tx, 'audit_entries', ENTRY_COLUMNS, entries, { agreements: 'jsonb', subgraphs: 'text[]', denied_paths: 'text[]' })) {
-    await logRecord(tx, 'audit_entries', row as Record<string, unknown> & { id: unknown });
-  }
+  await logRows(tx, 'audit_entries', await insertRows(tx, 'audit_entries', ENTRY_COLUMNS, entries, { agreements: 'jsonb', subgraphs: 'text[]', denied_paths: 'text[]' }));
   const releases = batch.flatMap(({ id, entry }) =>
     entry.releases.map((release) => [randomUUID(), id, release.citizen, release.fields, release.categories, release.consent]),
   );
   if (!releases.length) return;
-  for (const row of await insertRows(tx, 'audit_releases', RELEASE_COLUMNS, releases, { fields: 'text[]', categories: 'text[]' })) {
-    await logRecord(tx, 'audit_releases', row as Record<string, unknown> & { id: unknown });
-  }
+  await logRows(tx, 'audit_releases', await insertRows(tx, 'audit_releases', RELEASE_COLUMNS, releases, { fields: 'text[]', categories: 'text[]' }));
+}
+
+/** What logRecord does for each row, for a whole batch in one statement (row order kept). */
+async function logRows(tx: Queryable, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  const salts = rows.map(() => newSalt());
+  await tx.query(
+    'INSERT INTO record_log (record_table, record_id, salt, digest) SELECT $1, u.id, u.s, u.d FROM unnest($2::text[], $3::bytea[], $4::bytea[]) WITH ORDINALITY AS u(id, s, d, n) ORDER BY u.n',
+    [table, rows.map((row) => String(row.id)), salts, rows.map((row, i) => recordDigest(table, row, salts[i]!))],
+  );
 }
 
 async function insertRows(tx: Queryable, table: string, columns: readonly string[], rows: unknown[][], casts: Record<string, string>): Promise<Record<string, unknown>[]> {

@@ -113,6 +113,15 @@ describe('audit entries', () => {
     expect((await entries()).at(-1)).toMatchObject({ decision: 'refused', code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 
+  it('commits an entry recorded right after another one resolved (no lost wake-up)', async () => {
+    const before = (await entries()).length;
+    const entry = { at: new Date(), requestId: 'sequential', agencyDid: null, purpose: null, decision: 'granted' as const, code: null, operationName: null, operationHash: null, requestHash: 'a', responseHash: 'b', agreements: [], subgraphs: [], deniedPaths: [], releases: [] };
+    await writer.record(entry);
+    await writer.record({ ...entry, requestId: 'sequential-2' });
+    await writer.record({ ...entry, requestId: 'sequential-3' });
+    expect((await entries()).length).toBe(before + 3);
+  });
+
   it('commits many concurrent requests in few transactions, losing none', async () => {
     const before = (await entries()).length;
     await Promise.all(Array.from({ length: 60 }, (_, i) => run(`{ citizen(did: "${i % 2 ? ALICE : BOB}") { name } }`)));
