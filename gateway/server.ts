@@ -137,6 +137,12 @@ function policyOutcome(context: GatewayContext, classification: Classification):
   };
 }
 
+/** The operation text of a POST body or a GET query string. */
+function queryText(body: unknown, url: string | undefined): string | undefined {
+  const query = (body as { query?: unknown } | undefined)?.query ?? new URL(url ?? '/', 'http://localhost').searchParams.get('query');
+  return typeof query === 'string' ? query : undefined;
+}
+
 /** A request over its agency's budget: RATE_LIMITED (429) with when to retry; a store that cannot answer: 503. */
 async function rateLimit(limiter: RateLimiter, key: string): Promise<GraphQLError | undefined> {
   try {
@@ -274,8 +280,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           return refuse(refusal, agency);
         }
       }
-      const query = (graphqlBody as { query?: unknown } | undefined)?.query ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('query') ?? undefined;
-      const notAllowed = options.allowList?.check(agency?.did, typeof query === 'string' ? query : undefined);
+      const notAllowed = options.allowList && options.allowList.check(agency?.did, queryText(graphqlBody, req.url));
       if (notAllowed) {
         refusals.inc({ code: notAllowed.code, reason: notAllowed.code });
         return refuse(new GraphQLError(notAllowed.message, { extensions: { code: notAllowed.code, http: { status: 403 } } }), agency);

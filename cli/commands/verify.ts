@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isPresentationJwt } from '../../credentials/verify/is-presentation.ts';
 import { contractAddresses, ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { memoryReplayGuard, redisReplayGuard } from '../../gateway/auth/replay-guard.ts';
 import { createRemoteVerifier } from '../../credentials/verify/remote-verifier.ts';
@@ -19,7 +20,7 @@ export async function verifyCommand(source: string, options: { challenge?: strin
   // presentation accepted here cannot be replayed there.
   const replay = config.redisUrl ? redisReplayGuard(config.redisUrl) : memoryReplayGuard();
   try {
-    const presentation = isPresentation(jwt);
+    const presentation = isPresentationJwt(jwt);
     const report = presentation
       ? await verifier.verifyPresentation(jwt, {
           challenge: options.challenge ?? '',
@@ -43,13 +44,6 @@ function readFile(file: string): string {
   }
 }
 
-function isPresentation(jwt: string): boolean {
-  try {
-    return 'vp' in (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as object);
-  } catch {
-    return false;
-  }
-}
 
 function describe(report: VerificationReport, presentation: boolean): string {
   const lines = report.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}${c.ok ? '' : ` ${c.code}`}${c.detail ? ` (${c.detail})` : ''}`);

@@ -1,4 +1,4 @@
-import { GovshareError } from '../../platform/errors.ts';
+import { callDepartment } from '../request/call-department.ts';
 
 /** What a department answers for a registered consent (its Consent type). */
 export interface RegisteredConsent {
@@ -25,22 +25,13 @@ const FIELDS = 'jti citizen agency purpose categories validFrom expiresAt regist
  */
 export async function sendConsent(options: { graphqlUrl: string; department: string; jwt: string; timeoutMs?: number }): Promise<RegisteredConsent> {
   const field = `register${options.department.charAt(0).toUpperCase()}${options.department.slice(1)}Consent`;
-  let body: { data?: Record<string, RegisteredConsent | null> | null; errors?: { message: string; extensions?: { code?: string; reason?: string } }[] };
-  try {
-    const response = await fetch(options.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `mutation($c: String!) { ${field}(credential: $c) { ${FIELDS} } }`, variables: { c: options.jwt } }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-    body = (await response.json()) as typeof body;
-  } catch (error) {
-    throw new GovshareError('DEPARTMENT_UNREACHABLE', `no answer from ${options.graphqlUrl}: ${(error as Error).message}`, { cause: error });
-  }
-  const registered = body.data?.[field];
-  if (registered) return registered;
-  const first = body.errors?.[0];
-  throw new GovshareError(first?.extensions?.code ?? 'INTERNAL_SERVER_ERROR', first?.message ?? 'the department answered without a consent', {
-    ...(first?.extensions?.reason && { detail: { reason: first.extensions.reason } }),
+  return callDepartment<RegisteredConsent>({
+    graphqlUrl: options.graphqlUrl,
+    query: `mutation($c: String!) { ${field}(credential: $c) { ${FIELDS} } }`,
+    variables: { c: options.jwt },
+    field,
+    unreachableCode: 'DEPARTMENT_UNREACHABLE',
+    what: 'a consent',
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
 }

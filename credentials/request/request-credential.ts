@@ -1,4 +1,4 @@
-import { GovshareError } from '../../platform/errors.ts';
+import { callDepartment } from './call-department.ts';
 import { signRequest, type SignRequestOptions } from './sign-request.ts';
 
 /** What a department answers for an issuance (its IssuedCredential type). */
@@ -50,22 +50,14 @@ export async function requestCredential(options: RequestCredentialOptions): Prom
     ...(options.recordId !== undefined && { recordId: options.recordId }),
     ...(options.claims !== undefined && { claims: options.claims }),
   };
-  let body: { data?: Record<string, IssuedCredentialAnswer | null> | null; errors?: { message: string; extensions?: { code?: string; reason?: string } }[] };
-  try {
-    const response = await fetch(options.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify({ query: `mutation($input: IssueCredentialInput!) { ${field}(input: $input) { ${FIELDS} } }`, variables: { input } }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-    body = (await response.json()) as typeof body;
-  } catch (error) {
-    throw new GovshareError('ISSUER_UNREACHABLE', `no answer from ${options.graphqlUrl}: ${(error as Error).message}`, { cause: error });
-  }
-  const issued = body.data?.[field];
-  if (issued) return issued;
-  const first = body.errors?.[0];
-  throw new GovshareError(first?.extensions?.code ?? 'INTERNAL_SERVER_ERROR', first?.message ?? 'the department answered without a credential', {
-    ...(first?.extensions?.reason && { detail: { reason: first.extensions.reason } }),
+  return callDepartment<IssuedCredentialAnswer>({
+    graphqlUrl: options.graphqlUrl,
+    query: `mutation($input: IssueCredentialInput!) { ${field}(input: $input) { ${FIELDS} } }`,
+    variables: { input },
+    field,
+    unreachableCode: 'ISSUER_UNREACHABLE',
+    what: 'a credential',
+    ...(options.headers && { headers: options.headers }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
 }

@@ -59,7 +59,7 @@ function auditEntryOf<Context extends AuditedContext>(
   const { contextValue: context, request } = requestContext;
   const audit = context.audit;
   const errorCodes = (result.errors ?? []).map((e) => e.extensions?.code).filter((c): c is string => typeof c === 'string');
-  const refusalCode = audit?.refusal?.code ?? (result.data == null ? errorCodes.find((c) => REFUSAL_CODES.has(c)) : undefined);
+  const refusalCode = result.data == null ? errorCodes.find((c) => REFUSAL_CODES.has(c)) : undefined;
   const policyRefusal = result.data == null ? errorCodes.find((c) => POLICY_REFUSAL_CODES.has(c)) : undefined;
 
   const releases: AuditRelease[] = [];

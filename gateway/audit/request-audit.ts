@@ -23,8 +23,6 @@ export class RequestAudit {
   /** Citizen DID → the consent a department released data under (its response's extensions.consents). */
   readonly consents = new Map<string, { consent: string; categories: string[] }>();
   policy: PolicyOutcome | undefined;
-  /** Set when the request is refused before policy (authentication, limits). */
-  refusal: { code: string } | undefined;
 }
 
 /** The part of a request context the audit needs; the gateway's context has it. */

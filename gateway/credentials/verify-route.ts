@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPresentationJwt } from '../../credentials/verify/is-presentation.ts';
 import { BodyTooLargeError, readBody } from '../../platform/http/body.ts';
 import { sendJson, type RouteHandler } from '../../platform/http/server.ts';
 import type { NonceStore } from '../../credentials/verify/trust.ts';
@@ -29,7 +30,7 @@ export function verifyRoute(options: { verifier: () => Verifier | undefined; non
     const verifier = options.verifier();
     const nonces = options.nonces();
     if (!verifier || !nonces) return sendJson(res, 200, unavailable('the gateway is waiting for the ledger; nothing can be verified yet'));
-    const report: VerificationReport = isPresentation(body.jwt)
+    const report: VerificationReport = isPresentationJwt(body.jwt)
       ? await verifier.verifyPresentation(body.jwt, { challenge: body.challenge ?? '', domain: body.domain ?? '', nonces })
       : await verifier.verifyCredential(body.jwt);
     sendJson(res, 200, report);
@@ -63,15 +64,6 @@ async function readRequest(req: IncomingMessage, res: ServerResponse): Promise<V
   return { jwt, ...(challenge !== undefined && { challenge: challenge as string }), ...(domain !== undefined && { domain: domain as string }) };
 }
 
-/** Only a peek to choose the pipeline: the pipeline itself decodes and checks everything. */
-function isPresentation(jwt: string): boolean {
-  try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown> | null;
-    return !!payload && typeof payload === 'object' && 'vp' in payload;
-  } catch {
-    return false;
-  }
-}
 
 function unavailable(detail: string): VerificationReport {
   return { valid: false, checks: [{ id: 'ledger', ok: false, code: 'RESOLUTION_UNAVAILABLE', detail }] };
