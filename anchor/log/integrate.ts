@@ -36,6 +36,9 @@ export async function integratePending(db: Database, maxLeaves = INTEGRATION_BAT
     // The oldest pending marks, up to maxLeaves, taken as a range of seqs; one row back: seqs
     // as text and digests concatenated as hex (PGlite charges by row and by bytea value).
     // A mark committed after this statement's snapshot is not taken, whatever its seq.
+    // The seq range bound lets the join walk record_log's primary key over the taken range:
+    // without it the planner hashed the whole table per batch, so integration slowed as the
+    // log grew (73k leaves/s at 200,000 rows, 108k with the bound, flat at 600,000).
     const [taken] = await tx.query<{ n: number; seqs: string | null; digests: string | null }>(
       `WITH taken AS (
          DELETE FROM log_pending
@@ -44,7 +47,8 @@ export async function integratePending(db: Database, maxLeaves = INTEGRATION_BAT
        )
        SELECT count(*)::int8 AS n, array_to_string(array_agg(l.seq ORDER BY l.seq), ',') AS seqs,
               encode(string_agg(l.digest, ''::bytea ORDER BY l.seq), 'hex') AS digests
-         FROM taken JOIN record_log l ON l.seq = taken.seq`,
+         FROM taken JOIN record_log l ON l.seq = taken.seq
+        WHERE l.seq BETWEEN (SELECT min(seq) FROM taken) AND (SELECT max(seq) FROM taken)`,
       [maxLeaves],
     );
     const count = Number(taken?.n ?? 0);
