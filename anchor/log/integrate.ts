@@ -1,12 +1,7 @@
 import type { Database } from '../../store/database.ts';
-import crypto from 'node:crypto';
-import { HASH_SIZE, appendToFrontier, frontierRoot } from '../merkle.ts';
+import { HASH_SIZE, appendToFrontier, frontierRoot, leafHash } from '../merkle.ts';
 import { readHead } from './state.ts';
 import { TileWriter } from './tiles.ts';
-
-/** One-shot SHA-256 (Node >= 20.12), createHash before that. */
-const sha256: (data: Uint8Array) => Uint8Array =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
 
 export interface IntegrationResult {
   /** Leaves added by this call. */
@@ -58,12 +53,8 @@ export async function integratePending(db: Database, maxLeaves = INTEGRATION_BAT
     if (seqs.length !== count || digests.length !== count * HASH_SIZE) throw new Error('pending log entries came back malformed');
 
     const leaves = new Array<Uint8Array>(count);
-    // RFC 9162 leaf hashes, SHA-256(0x00 || digest), through one reused input buffer.
-    const input = Buffer.alloc(1 + HASH_SIZE);
-    for (let i = 0; i < count; i++) {
-      digests.copy(input, 1, i * HASH_SIZE, (i + 1) * HASH_SIZE);
-      leaves[i] = new Uint8Array(sha256(input));
-    }
+    // RFC 9162 leaf hashes, SHA-256(0x00 || digest).
+    for (let i = 0; i < count; i++) leaves[i] = leafHash(digests.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
     const tiles = new TileWriter();
     const next = appendToFrontier(head.frontier, leaves, (level, index, hash) => tiles.put(level, index, hash));
     const root = frontierRoot(next);

@@ -1,4 +1,4 @@
-import { bytesEqual, hashChildrenTransient as hashChildren, isHash } from './hash.ts';
+import { bytesEqual, hashChildren, isHash } from './hash.ts';
 
 /**
  * Proof verification for anyone holding a root: the conformance functions of
