@@ -166,6 +166,12 @@ describe('forged structure and algorithm', () => {
       expect(i).toBeGreaterThanOrEqual(0);
       return i + offset;
     };
+    // The issuer's address is random: flip a character whose lowest bit flipped is still hex
+    // (0-9, b-e), so the forgery is another well-formed DID and the anchor check must catch it.
+    const hexFlippable = (text: string, from: number) => {
+      for (let i = from; i < from + 40; i++) if (/[0-9b-e]/.test(text[i]!)) return i;
+      throw new Error('no flippable hex digit in the issuer address');
+    };
     const cases: Array<[string, string, string, string]> = [
       // [name, forged jwt, check id, code]
       ['header: ES256K → ES256J', flipBit(degree.jwt, 0, at(header, 'ES256K', 5), 0), 'algorithm', 'ALGORITHM_NOT_ALLOWED'],
@@ -175,7 +181,7 @@ describe('forged structure and algorithm', () => {
       ['payload: a claim value', flipBit(degree.jwt, 1, at(payload, 'Bachelor of', 0), 1), 'digest', 'NOT_ANCHORED'],
       ['payload: nbf digit', flipBit(degree.jwt, 1, at(payload, '"nbf":', 7), 0), 'digest', 'NOT_ANCHORED'],
       ['payload: jti', flipBit(degree.jwt, 1, at(payload, '"jti":"urn:uuid:', 20), 0), 'anchor-proof', 'NOT_ANCHORED'],
-      ['payload: issuer address', flipBit(degree.jwt, 1, at(payload, '"iss":"did:ethr:0x539:0x', 30), 0), 'anchor-proof', 'NOT_ANCHORED'],
+      ['payload: issuer address', flipBit(degree.jwt, 1, hexFlippable(payload, at(payload, '"iss":"did:ethr:0x539:0x', 24)), 0), 'anchor-proof', 'NOT_ANCHORED'],
       ['payload: } broken', flipBit(degree.jwt, 1, payload.length - 1, 0), 'structure', 'MALFORMED'],
       ['signature: R first bit', flipBit(degree.jwt, 2, 0, 7), 'signature', 'SIGNATURE_INVALID'],
       ['signature: R last bit', flipBit(degree.jwt, 2, 31, 0), 'signature', 'SIGNATURE_INVALID'],
