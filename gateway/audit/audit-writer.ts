@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { newSalt, recordDigest } from '../../anchor/log/record-digest.ts';
 import type { Logger } from '../../platform/log.ts';
-import type { Database, Queryable } from '../../store/database.ts';
-import type { AuditEntry } from './audit-entry.ts';
+import type { Queryable } from '../../store/database.ts';
+import type { AuditEntry, AuditRelease } from './audit-entry.ts';
 
 export interface AuditWriter {
   /**
@@ -30,7 +30,7 @@ interface Waiting {
  * of one per request; alone, an entry commits at once. Nothing is buffered past its commit, so
  * a crash loses only requests that were never answered.
  */
-export function createAuditWriter(db: Database, options: { logger?: Logger; maxBatch?: number } = {}): AuditWriter {
+export function createAuditWriter(db: Queryable, options: { logger?: Logger; maxBatch?: number } = {}): AuditWriter {
   const maxBatch = options.maxBatch ?? 256;
   const queue: Waiting[] = [];
   let flushing: Promise<void> | undefined;
@@ -40,7 +40,8 @@ export function createAuditWriter(db: Database, options: { logger?: Logger; maxB
     while (queue.length) {
       const batch = queue.splice(0, maxBatch);
       try {
-        await db.transaction((tx) => writeBatch(tx, batch));
+        // One statement, so atomic on its own: no BEGIN and COMMIT round trips around it.
+        await writeBatch(db, batch);
         for (const waiting of batch) waiting.resolve({ id: waiting.id });
       } catch (error) {
         options.logger?.error({ err: error, entries: batch.length }, 'audit entries could not be written');
@@ -72,41 +73,101 @@ export function createAuditWriter(db: Database, options: { logger?: Logger; maxB
   };
 }
 
+/**
+ * One statement per batch: the entries, their releases and their log rows are written by one
+ * INSERT with two data-modifying CTEs (PostgreSQL checks the releases' foreign key at the end of
+ * the statement, when the entries are there). A batch used to take four statements (each table
+ * RETURNING its rows, then a log insert per table); on the embedded database every statement has
+ * a fixed cost that weighed more than the rows, and the gateway pays it on every commit.
+ *
+ * The rows travel as one JSON text parameter each (the embedded database encodes text far more
+ * cheaply than bytea or arrays) and each row's digest is computed from the row as built here. That
+ * row is what the database stores and returns: every value is a string (a uuid in canonical
+ * lower case, an ISO timestamp at millisecond precision, text made well-formed below), a string
+ * array, a small integer or the agreements' JSON, all of which read back as written, so
+ * `govshare audit` re-hashes the same canonical text (tests check it on both storages).
+ */
+async function writeBatch(tx: Queryable, batch: readonly Waiting[]): Promise<void> {
+  const entries = batch.map(({ id, entry }) => entryRow(id, entry));
+  const releases = batch.flatMap(({ id, entry }) => entry.releases.map((release) => releaseRow(id, release)));
+  const logged = [...entries.map((row) => ['audit_entries', row] as const), ...releases.map((row) => ['audit_releases', row] as const)];
+  const salts = logged.map(() => newSalt());
+  await tx.query(
+    `WITH entries AS (
+       INSERT INTO audit_entries (${ENTRY_COLUMNS.join(', ')})
+       SELECT ${ENTRY_COLUMNS.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS e(
+         id uuid, at timestamptz, request_id text, agency_did text, purpose text, decision text, code text, operation_name text,
+         operation_hash text, request_hash text, response_hash text, agreements jsonb, subgraphs text[], denied_paths text[], citizen_count integer)
+     ), releases AS (
+       INSERT INTO audit_releases (${RELEASE_COLUMNS.join(', ')})
+       SELECT ${RELEASE_COLUMNS.join(', ')} FROM jsonb_to_recordset($2::jsonb) AS r(
+         id uuid, entry_id uuid, citizen_did text, fields text[], categories text[], consent text)
+     )
+     INSERT INTO record_log (record_table, record_id, salt, digest)
+     SELECT u.t, u.id, decode(u.s, 'hex'), decode(u.d, 'hex')
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(t, id, s, d, n) ORDER BY u.n`,
+    [
+      JSON.stringify(entries),
+      JSON.stringify(releases),
+      logged.map(([table]) => table),
+      logged.map(([, row]) => row.id),
+      salts.map((salt) => salt.toString('hex')),
+      logged.map(([table, row], i) => recordDigest(table, row, salts[i]!).toString('hex')),
+    ],
+  );
+}
+
 const ENTRY_COLUMNS = [
   'id', 'at', 'request_id', 'agency_did', 'purpose', 'decision', 'code', 'operation_name', 'operation_hash',
   'request_hash', 'response_hash', 'agreements', 'subgraphs', 'denied_paths', 'citizen_count',
 ] as const;
 const RELEASE_COLUMNS = ['id', 'entry_id', 'citizen_did', 'fields', 'categories', 'consent'] as const;
 
-/** One multi-row INSERT per table, then each returned row into the log (as the database returned it, so audits re-hash the same bytes). */
-async function writeBatch(tx: Queryable, batch: readonly Waiting[]): Promise<void> {
-  const entries = batch.map(({ id, entry }) => [
-    id, entry.at.toISOString(), entry.requestId, entry.agencyDid, entry.purpose, entry.decision, entry.code, entry.operationName, entry.operationHash,
-    entry.requestHash, entry.responseHash, JSON.stringify(entry.agreements), entry.subgraphs, entry.deniedPaths, entry.releases.length,
-  ]);
-  await logRows(tx, 'audit_entries', await insertRows(tx, 'audit_entries', ENTRY_COLUMNS, entries, { agreements: 'jsonb', subgraphs: 'text[]', denied_paths: 'text[]' }));
-  const releases = batch.flatMap(({ id, entry }) =>
-    entry.releases.map((release) => [randomUUID(), id, release.citizen, release.fields, release.categories, release.consent]),
-  );
-  if (!releases.length) return;
-  await logRows(tx, 'audit_releases', await insertRows(tx, 'audit_releases', RELEASE_COLUMNS, releases, { fields: 'text[]', categories: 'text[]' }));
+type Row = Record<string, unknown> & { id: string };
+
+/** An audit_entries row exactly as the database will return it. */
+function entryRow(id: string, entry: AuditEntry): Row {
+  return {
+    id,
+    at: new Date(entry.at.getTime()),
+    request_id: text(entry.requestId),
+    agency_did: nullableText(entry.agencyDid),
+    purpose: nullableText(entry.purpose),
+    decision: entry.decision,
+    code: nullableText(entry.code),
+    operation_name: nullableText(entry.operationName),
+    operation_hash: nullableText(entry.operationHash),
+    request_hash: text(entry.requestHash),
+    response_hash: text(entry.responseHash),
+    agreements: entry.agreements.map((a) => ({ id: a.id, categories: a.categories.map(text), legalBasis: a.legalBasis })),
+    subgraphs: entry.subgraphs.map(text),
+    denied_paths: entry.deniedPaths.map(text),
+    citizen_count: entry.releases.length,
+  };
 }
 
-/** What logRecord does for each row, for a whole batch in one statement (row order kept). */
-async function logRows(tx: Queryable, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  const salts = rows.map(() => newSalt());
-  await tx.query(
-    'INSERT INTO record_log (record_table, record_id, salt, digest) SELECT $1, u.id, u.s, u.d FROM unnest($2::text[], $3::bytea[], $4::bytea[]) WITH ORDINALITY AS u(id, s, d, n) ORDER BY u.n',
-    [table, rows.map((row) => String(row.id)), salts, rows.map((row, i) => recordDigest(table, row, salts[i]!))],
-  );
+/** An audit_releases row exactly as the database will return it. */
+function releaseRow(entryId: string, release: AuditRelease): Row {
+  return {
+    id: randomUUID(),
+    entry_id: entryId,
+    citizen_did: text(release.citizen),
+    fields: release.fields.map(text),
+    categories: release.categories.map(text),
+    consent: nullableText(release.consent),
+  };
 }
 
-async function insertRows(tx: Queryable, table: string, columns: readonly string[], rows: unknown[][], casts: Record<string, string>): Promise<Record<string, unknown>[]> {
-  const params: unknown[] = [];
-  const values = rows.map((row) => `(${row.map((value, i) => {
-    params.push(value);
-    const cast = casts[columns[i]!];
-    return cast ? `$${params.length}::${cast}` : `$${params.length}`;
-  }).join(', ')})`);
-  return tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')} RETURNING *`, params);
+/**
+ * Text as PostgreSQL stores it: no NUL (a text value cannot hold one) and no lone UTF-16
+ * surrogate (UTF-8 has none). Both become U+FFFD, so one odd value (a purpose, a consent id
+ * a department sent back) is recorded as the database can hold it instead of failing the
+ * whole batch, and the digest covers what is stored.
+ */
+function text(value: string): string {
+  return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+function nullableText(value: string | null): string | null {
+  return value === null ? null : text(value);
 }

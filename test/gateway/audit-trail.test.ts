@@ -13,6 +13,7 @@ import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
 import { readAccessLog } from '../../gateway/audit/read-access-log.ts';
 import { RequestAudit, type AuditedContext } from '../../gateway/audit/request-audit.ts';
 import type { Database } from '../../store/database.ts';
+import { STORAGES, testStorage } from '../support/storage.ts';
 
 /**
  * The audit trail in the request path: every request becomes an entry committed before the
@@ -156,7 +157,7 @@ describe('a citizen reading who accessed their data', () => {
 
 describe('when the trail cannot record', () => {
   it('withholds the answer with AUDIT_UNAVAILABLE', async () => {
-    const broken = createAuditWriter({ ...db, transaction: async () => { throw new Error('disk full'); } } as Database);
+    const broken = createAuditWriter({ ...db, query: async () => { throw new Error('disk full'); } } as Database);
     const strict = new ApolloServer<AuditedContext>({ schema, plugins: [auditPlugin({ writer: broken })] });
     await strict.start();
     try {
@@ -167,6 +168,48 @@ describe('when the trail cannot record', () => {
       expect(response.http.status).toBe(503);
     } finally {
       await strict.stop();
+    }
+  });
+});
+
+describe.each(STORAGES)('a batch written as one statement (%s)', (kind) => {
+  it('stores every row as its logged digest says, odd text included, and loses none', async () => {
+    const storage = testStorage(kind);
+    const trail = await openAuditTrail(storage.config);
+    try {
+      const batchWriter = createAuditWriter(trail);
+      const at = new Date('2026-11-25T08:21:10.914Z');
+      const entry = (i: number) => ({
+        at,
+        requestId: `batch-${i}`,
+        agencyDid: i % 3 === 0 ? null : AGENCY,
+        // A NUL and a lone surrogate cannot be stored as they are: recorded as U+FFFD, not failing the batch.
+        purpose: i === 1 ? 'benefit\u0000check \uD800' : 'benefit-eligibility',
+        decision: 'granted' as const,
+        code: null,
+        operationName: i % 2 ? 'Cross' : null,
+        operationHash: 'a'.repeat(64),
+        requestHash: 'b'.repeat(64),
+        responseHash: 'c'.repeat(64),
+        agreements: i % 2 ? [{ id: 7, categories: ['education.degree', 'finance.tax'], legalBasis: 'consent' as const }] : [],
+        subgraphs: ['education', 'finance'],
+        deniedPaths: i % 2 ? [] : ['citizen.tax'],
+        releases: Array.from({ length: i % 3 }, (_, k) => ({ citizen: k ? BOB : ALICE, fields: ['Citizen.name', 'Citizen.tax'], categories: ['finance.tax'], consent: k ? null : `urn:uuid:consent-${i}` })),
+      });
+      await Promise.all(Array.from({ length: 40 }, (_, i) => batchWriter.record(entry(i))));
+      await batchWriter.close();
+      const stored = await trail.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries');
+      expect(stored[0]!.n).toBe(40);
+      const releases = await trail.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_releases');
+      expect(releases[0]!.n).toBe(Array.from({ length: 40 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
+      const [odd] = await trail.query<{ purpose: string }>("SELECT purpose FROM audit_entries WHERE request_id = 'batch-1'");
+      expect(odd!.purpose).toBe('benefit\uFFFDcheck \uFFFD');
+      const check = await checkRecords(trail, AUDIT_TABLES);
+      expect(check.findings).toEqual([]);
+      expect(check.checked).toBe(40 + releases[0]!.n);
+    } finally {
+      await trail.close();
+      await storage.cleanup();
     }
   });
 });
