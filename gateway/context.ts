@@ -16,6 +16,6 @@ export interface GatewayContext {
   policy?: PreparedOperation;
   /** What the audit entry collects while the request runs (gateway/audit/). */
   audit?: RequestAudit;
-  /** Gateway tokens signed for this request, per department (subgraph-client/data-source.ts). */
-  subgraphTokens?: Map<string, string>;
+  /** Gateway tokens signed (or being signed) for this request, per department (subgraph-client/data-source.ts). */
+  subgraphTokens?: Map<string, Promise<string>>;
 }

@@ -33,17 +33,18 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     this.honorSubgraphCacheControlHeader = false;
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
     // The audit entry names every department the request actually reached (entity fetches too).
     (context as Partial<AuditedContext> | undefined)?.audit?.subgraphs.add(this.department);
     const sign = this.signer?.();
     if (sign && context?.requestId && context.decision) {
-      // One token per (request, department): the entity fetches of a request share it.
-      const tokens = (context.subgraphTokens ??= new Map<string, string>());
+      // One token per (request, department): the entity fetches of a request share it. Signed
+      // off the event loop; the departments of one request get theirs in parallel.
+      const tokens = (context.subgraphTokens ??= new Map<string, Promise<string>>());
       let token = tokens.get(this.department);
-      if (!token) tokens.set(this.department, (token = sign(this.department, context.requestId, decisionContext(context.decision))));
-      request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, token);
+      if (!token) tokens.set(this.department, (token = sign.inBackground(this.department, context.requestId, decisionContext(context.decision))));
+      request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, await token);
     }
   }
 

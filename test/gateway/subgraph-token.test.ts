@@ -39,6 +39,8 @@ afterAll(async () => {
 const trustFor = (department = 'education', extra: Partial<Parameters<typeof createGatewayTrust>[0]> = {}) =>
   createGatewayTrust({ department, gatewayDids: [gatewayDid], resolver, versions, ...extra });
 
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
 describe('gateway tokens for subgraph requests', () => {
   it('carries the signed decision context to the department it is for', async () => {
     const sign = createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey });
@@ -46,6 +48,20 @@ describe('gateway tokens for subgraph requests', () => {
     expect(await verify(sign('education', 'req-1', context), 'req-1')).toEqual(context);
     // A second request is as good (keys cached by DID version).
     expect(await verify(sign('education', 'req-2', context), 'req-2')).toEqual(context);
+  });
+
+  it('signs the same tokens on the thread pool, low-S and distinct per call', async () => {
+    const sign = createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey });
+    const verify = trustFor();
+    const tokens = await Promise.all(Array.from({ length: 24 }, (_, i) => sign.inBackground('education', `bg-${i}`, context)));
+    expect(new Set(tokens).size).toBe(24);
+    for (const [i, token] of tokens.entries()) {
+      expect(await verify(token, `bg-${i}`)).toEqual(context);
+      // S in the low half of the order: the department refuses malleated (high-S) signatures.
+      const signature = Buffer.from(token.split('.')[2]!, 'base64url');
+      expect(BigInt(`0x${signature.subarray(32).toString('hex')}`) <= SECP256K1_N / 2n).toBe(true);
+    }
+    await expect(trustFor('finance')(tokens[0], 'bg-0')).rejects.toMatchObject({ reason: 'AUDIENCE_MISMATCH' });
   });
 
   it.each([
