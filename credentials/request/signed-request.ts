@@ -14,10 +14,11 @@
  * - `jti`: for a status change, the jti of the credential it changes (the request's own id is
  *   `requestId`: `jti` names the credential, as it does inside the credential); for
  *   revoke-consent, the jti of the citizen's consent credential it revokes (issue 6);
+ *   list-consents names none (the request asks for every consent of its signer, who must be `sub`);
  * - `requestId`: random, single use (the department stores it until the request expires);
  * - `iat`, `exp`: at most MAX_REQUEST_LIFETIME_SECONDS apart.
  */
-export const REQUEST_PURPOSES = ['issue-credential', 'revoke-credential', 'suspend-credential', 'reinstate-credential', 'revoke-consent'] as const;
+export const REQUEST_PURPOSES = ['issue-credential', 'revoke-credential', 'suspend-credential', 'reinstate-credential', 'revoke-consent', 'list-consents'] as const;
 export type RequestPurpose = (typeof REQUEST_PURPOSES)[number];
 
 /** DESIGN.md's bound for agency tokens, reused: a leaked request is useless after five minutes. */

@@ -46,8 +46,12 @@ export interface ConsentAnswer {
   revokedAt: string | null;
 }
 
+/** The columns a ConsentAnswer is made of: a listing reads these, not the stored credential. */
+export const CONSENT_ANSWER_COLUMNS = 'id, citizen_did, agency_did, purpose, categories, valid_from, expires_at, registered_at, revoked, revoked_at';
+export type ConsentAnswerRow = Pick<ConsentRow, 'id' | 'citizen_did' | 'agency_did' | 'purpose' | 'categories' | 'valid_from' | 'expires_at' | 'registered_at' | 'revoked' | 'revoked_at'>;
+
 /** Revoked wins over expired: a revoked consent stays revoked whatever the clock says. */
-export function consentAnswer(row: ConsentRow, now: Date): ConsentAnswer {
+export function consentAnswer(row: ConsentAnswerRow, now: Date): ConsentAnswer {
   return {
     jti: row.id,
     citizen: row.citizen_did,

@@ -1,4 +1,5 @@
 import type { ConsentContext } from './context.ts';
+import { listConsents, type ListConsentsInput } from './list-consents.ts';
 import { registerConsent } from './register-consent.ts';
 import { revokeConsent, type RevokeConsentInput } from './revoke-consent.ts';
 import { consentFieldNames } from './sdl.ts';
@@ -10,6 +11,9 @@ export function consentResolvers(ctx: ConsentContext) {
     Mutation: {
       [names.register]: (_: unknown, args: { credential: string }) => registerConsent(ctx, args.credential),
       [names.revoke]: (_: unknown, args: RevokeConsentInput) => revokeConsent(ctx, args),
+    },
+    Query: {
+      [names.list]: (_: unknown, args: ListConsentsInput) => listConsents(ctx, args),
     },
   };
 }

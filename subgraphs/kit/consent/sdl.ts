@@ -13,5 +13,5 @@ export function consentSdl(department: string): string {
 /** The root field names the consent SDL gives a department. */
 export function consentFieldNames(department: string) {
   const Department = capitalised(department);
-  return { register: `register${Department}Consent`, revoke: `revoke${Department}Consent` } as const;
+  return { register: `register${Department}Consent`, revoke: `revoke${Department}Consent`, list: `my${Department}Consents` } as const;
 }
