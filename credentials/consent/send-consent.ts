@@ -1,20 +1,7 @@
 import { callDepartment } from '../request/call-department.ts';
+import { consentField, REGISTERED_CONSENT_FIELDS, type RegisteredConsent } from './registered-consent.ts';
 
-/** What a department answers for a registered consent (its Consent type). */
-export interface RegisteredConsent {
-  jti: string;
-  citizen: string;
-  agency: string;
-  purpose: string;
-  categories: string[];
-  validFrom: string;
-  expiresAt: string;
-  registeredAt: string;
-  status: 'ACTIVE' | 'EXPIRED' | 'REVOKED';
-  revokedAt: string | null;
-}
-
-const FIELDS = 'jti citizen agency purpose categories validFrom expiresAt registeredAt status revokedAt';
+export type { RegisteredConsent } from './registered-consent.ts';
 
 /**
  * Registers a signed consent with the department that holds its categories, over GraphQL
@@ -24,10 +11,10 @@ const FIELDS = 'jti citizen agency purpose categories validFrom expiresAt regist
  * ...); a transport failure as DEPARTMENT_UNREACHABLE.
  */
 export async function sendConsent(options: { graphqlUrl: string; department: string; jwt: string; timeoutMs?: number }): Promise<RegisteredConsent> {
-  const field = `register${options.department.charAt(0).toUpperCase()}${options.department.slice(1)}Consent`;
+  const field = consentField('register', options.department);
   return callDepartment<RegisteredConsent>({
     graphqlUrl: options.graphqlUrl,
-    query: `mutation($c: String!) { ${field}(credential: $c) { ${FIELDS} } }`,
+    query: `mutation($c: String!) { ${field}(credential: $c) { ${REGISTERED_CONSENT_FIELDS} } }`,
     variables: { c: options.jwt },
     field,
     unreachableCode: 'DEPARTMENT_UNREACHABLE',

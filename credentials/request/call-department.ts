@@ -1,9 +1,10 @@
 import { GovshareError } from '../../platform/errors.ts';
 
 /**
- * One GraphQL mutation of a department, normally through the gateway, answered by its root
- * field: the field's value, or the department's refusal thrown as a GovshareError with its own
- * code (and its `reason` as `detail.reason`); no answer at all is `unreachableCode`.
+ * One GraphQL operation on one root field of a department (a mutation, or a query authorised
+ * by a signed request), normally through the gateway: the field's value, or the department's
+ * refusal thrown as a GovshareError with its own code (and its `reason` as `detail.reason`);
+ * no answer at all is `unreachableCode`.
  */
 export async function callDepartment<T>(options: {
   graphqlUrl: string;

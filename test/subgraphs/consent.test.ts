@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createVerifiableCredentialJwt } from 'did-jwt-vc';
-import { Wallet as EthersWallet } from 'ethers';
+import { getAddress, Wallet as EthersWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDidResolver, didForAddress } from '../../anchor/ledger/did.ts';
 import { createDidVersionReader } from '../../anchor/ledger/did-version.ts';
@@ -11,6 +11,8 @@ import { checkRecords } from '../../anchor/log/check-records.ts';
 import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
 import { createConsent } from '../../credentials/consent/create-consent.ts';
 import { newConsentId } from '../../credentials/consent/consent-credential.ts';
+import { listConsents, type DepartmentConsents } from '../../credentials/consent/list-consents.ts';
+import { revokeConsent } from '../../credentials/consent/revoke-consent.ts';
 import { signRequest } from '../../credentials/request/sign-request.ts';
 import { nodeES256KSigner } from '../../credentials/sign/es256k-signer.ts';
 import { createWallet, walletSigner, type Wallet } from '../../credentials/wallet/index.ts';
@@ -52,6 +54,7 @@ const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 const DEGREES = 'query($did: DID!) { citizen(did: $did) { did degrees { title } courseResults { grade } } }';
 const REGISTER = 'mutation($c: String!) { registerEducationConsent(credential: $c) { jti citizen agency purpose categories status expiresAt revokedAt } }';
 const REVOKE = 'mutation($jti: ID!, $auth: String!) { revokeEducationConsent(jti: $jti, authorization: $auth) { jti status revokedAt } }';
+const MINE = 'query($auth: String!) { myEducationConsents(authorization: $auth) { jti citizen status } }';
 
 /** Counts what the education store reads, per reader: the proof that withheld data is never read. */
 function countingEducation(reads: Record<string, number>): Department<EducationStore> {
@@ -107,6 +110,16 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
   const register = (jwt: string) => gql(gateway.graphqlUrl, REGISTER, { c: jwt });
   const revokeRequest = (signer: { did: string; signer: ReturnType<typeof nodeES256KSigner> }, subject: string, jti: string) =>
     signRequest({ caller: signer, audience: educationDid, subject, purpose: 'revoke-consent', credentialId: jti });
+  const listRequest = (signer: { did: string; signer: ReturnType<typeof nodeES256KSigner> }, subject: string, audience = educationDid) =>
+    signRequest({ caller: signer, audience, subject, purpose: 'list-consents' });
+  /** The education entry of a wallet client's listing (through the gateway, every department asked). */
+  const educationConsentsOf = async (wallet: Wallet) => {
+    const listed = await listConsents({ gatewayUrl: gateway.url, citizen: walletSigner(wallet) });
+    expect(listed.map((entry) => entry.department)).toEqual(['education', 'finance', 'justice']);
+    const education = listed[0] as Extract<DepartmentConsents, { consents: unknown }>;
+    expect(education.consents, JSON.stringify(education)).toBeDefined();
+    return { education: education.consents, others: listed.slice(1) };
+  };
   const consentErrors = (response: GraphQLResponse) =>
     (response.errors ?? []).filter((e) => e.extensions?.code === 'CONSENT_REQUIRED').map((e) => ({ path: e.path, scope: e.extensions?.scope, reason: e.extensions?.reason }));
   const refusal = (response: GraphQLResponse) => response.errors?.[0]?.extensions;
@@ -372,6 +385,110 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     expect(refusal(await gql(gateway.graphqlUrl, REVOKE, { jti: unknown, auth: await revokeRequest(walletSigner(citizen), citizen.did, unknown) }))).toMatchObject({ code: 'CONSENT_NOT_FOUND' });
     // Still in force.
     expect((await asHr(DEGREES, { did: citizen.did })).data!.citizen.degrees).toEqual([{ title: 'Bachelor of Engineering' }]);
+  });
+
+  it('lists a citizen\'s own consents with their status (ACTIVE, REVOKED, EXPIRED), and a revocation made with the wallet client', async () => {
+    const citizen = await citizenWithDegree();
+    const degree = await consentFor(citizen);
+    const results = await consentFor(citizen, { categories: ['education.results'] });
+    const brief = await consentFor(citizen, { categories: ['education.results'], days: undefined, expiresAt: new Date(Date.now() + 3_000) });
+    for (const consent of [degree, results, brief]) expect((await register(consent.jwt)).errors).toBeUndefined();
+
+    const first = await educationConsentsOf(citizen);
+    // Newest registration first; the other departments hold none of this citizen's consents.
+    expect(first.education.map((c) => c.jti)).toEqual([brief.jti, results.jti, degree.jti]);
+    expect(first.education[2]).toEqual({
+      jti: degree.jti,
+      citizen: citizen.did,
+      agency: hr.did,
+      purpose: PURPOSE,
+      categories: ['education.degree'],
+      validFrom: degree.issuedAt.toISOString(),
+      expiresAt: degree.expiresAt.toISOString(),
+      registeredAt: expect.any(String),
+      status: 'ACTIVE',
+      revokedAt: null,
+    });
+    // (The brief one's status is left alone here: on a slow machine it may already have expired.)
+    expect(first.education.slice(1).map((c) => c.status)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(first.others).toEqual([{ department: 'finance', consents: [] }, { department: 'justice', consents: [] }]);
+
+    // Revoked through the gateway by the wallet client (a request signed with the wallet's key); released no more.
+    const revoked = await revokeConsent({ gatewayUrl: gateway.url, department: 'education', jti: degree.jti, citizen: walletSigner(citizen) });
+    expect(revoked).toMatchObject({ jti: degree.jti, status: 'REVOKED', revokedAt: expect.any(String) });
+    expect((await asHr(DEGREES, { did: citizen.did })).data!.citizen.degrees).toBeNull();
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, brief.expiresAt.getTime() - Date.now() + 100)));
+    const after = await educationConsentsOf(citizen);
+    expect(after.education.map((c) => [c.jti, c.status])).toEqual([
+      [brief.jti, 'EXPIRED'],
+      [results.jti, 'ACTIVE'],
+      [degree.jti, 'REVOKED'],
+    ]);
+    expect(after.education[2]!.revokedAt).toBe(revoked.revokedAt);
+    // The same identity however its did:ethr address is cased (EIP-55 case is only a checksum).
+    const address = citizen.did.split(':').at(-1)!;
+    const recased = { did: citizen.did.replace(address, address === address.toLowerCase() ? getAddress(address) : address.toLowerCase()), signer: walletSigner(citizen).signer };
+    const mine = await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(recased, recased.did) });
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data!.myEducationConsents.map((c: { jti: string }) => c.jti)).toEqual([brief.jti, results.jti, degree.jti]);
+  });
+
+  it('never lists nor revokes another citizen\'s consents', async () => {
+    const citizen = await citizenWithDegree();
+    const consent = await consentFor(citizen);
+    expect((await register(consent.jwt)).errors).toBeUndefined();
+    const other = await citizenWithDegree();
+    const ownOfOther = await consentFor(other, { categories: ['education.results'] });
+    expect((await register(ownOfOther.jwt)).errors).toBeUndefined();
+
+    // Another citizen's listing holds theirs only.
+    expect((await educationConsentsOf(other)).education.map((c) => c.jti)).toEqual([ownOfOther.jti]);
+    // A request they sign naming the citizen as its subject lists nothing: the signer's own consents or none.
+    const asSubject = await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(walletSigner(other), citizen.did) });
+    expect(asSubject.data?.myEducationConsents ?? null).toBeNull();
+    expect(refusal(asSubject)).toMatchObject({ code: 'NOT_AUTHORIZED' });
+    // A stranger with no consents at all, and an agency, likewise.
+    const stranger = EthersWallet.createRandom();
+    const strangerSigner = { did: didForAddress(stranger.address, 1337), signer: nodeES256KSigner(stranger.privateKey) };
+    expect(refusal(await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(strangerSigner, citizen.did) }))).toMatchObject({ code: 'NOT_AUTHORIZED' });
+    const hrSigner = { did: hr.did, signer: nodeES256KSigner(hr.privateKey) };
+    expect(refusal(await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(hrSigner, citizen.did) }))).toMatchObject({ code: 'NOT_AUTHORIZED' });
+    const strangers = await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(strangerSigner, strangerSigner.did) });
+    expect(strangers.data).toEqual({ myEducationConsents: [] });
+
+    // The wallet client of the other citizen cannot revoke the citizen's consent.
+    await expect(revokeConsent({ gatewayUrl: gateway.url, department: 'education', jti: consent.jti, citizen: walletSigner(other) })).rejects.toMatchObject({ code: 'NOT_AUTHORIZED' });
+    expect((await educationConsentsOf(citizen)).education).toEqual([expect.objectContaining({ jti: consent.jti, status: 'ACTIVE' })]);
+    expect((await asHr(DEGREES, { did: citizen.did })).data!.citizen.degrees).toEqual([{ title: 'Bachelor of Engineering' }]);
+  });
+
+  it('refuses a replayed listing request, one signed for another purpose, and one addressed to another department', async () => {
+    const citizen = await citizenWithDegree();
+    const consent = await consentFor(citizen);
+    expect((await register(consent.jwt)).errors).toBeUndefined();
+    const signer = walletSigner(citizen);
+
+    const auth = await listRequest(signer, citizen.did);
+    const listed = await gql(gateway.graphqlUrl, MINE, { auth });
+    expect(listed.data).toEqual({ myEducationConsents: [{ jti: consent.jti, citizen: citizen.did, status: 'ACTIVE' }] });
+    const replayed = await gql(gateway.graphqlUrl, MINE, { auth });
+    expect(replayed.data?.myEducationConsents ?? null).toBeNull();
+    expect(refusal(replayed)).toMatchObject({ code: 'REQUEST_REPLAYED' });
+
+    // A revocation request is not a listing request, nor the other way round.
+    const forRevocation = await gql(gateway.graphqlUrl, MINE, { auth: await revokeRequest(signer, citizen.did, consent.jti) });
+    expect(refusal(forRevocation)).toMatchObject({ code: 'REQUEST_INVALID', reason: 'PURPOSE_MISMATCH' });
+    const listingAsRevocation = await gql(gateway.graphqlUrl, REVOKE, { jti: consent.jti, auth: await listRequest(signer, citizen.did) });
+    expect(refusal(listingAsRevocation)).toMatchObject({ code: 'REQUEST_INVALID', reason: 'PURPOSE_MISMATCH' });
+    // Signed for finance: useless at education.
+    const financeDid = didForAddress(ledger.keystore.address('finance'), 1337);
+    expect(refusal(await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(signer, citizen.did, financeDid) }))).toMatchObject({ code: 'REQUEST_INVALID', reason: 'AUDIENCE_MISMATCH' });
+    // Someone else's key under the citizen's DID.
+    const forged = { did: citizen.did, signer: nodeES256KSigner(EthersWallet.createRandom().privateKey) };
+    expect(refusal(await gql(gateway.graphqlUrl, MINE, { auth: await listRequest(forged, citizen.did) }))).toMatchObject({ code: 'REQUEST_INVALID', reason: 'SIGNATURE_INVALID' });
+    // None of it touched the consent.
+    expect((await educationConsentsOf(citizen)).education).toEqual([expect.objectContaining({ jti: consent.jti, status: 'ACTIVE' })]);
   });
 
   it('releases records reached through the citizen, and never writes or releases what is not about one citizen under consent', async () => {
