@@ -11,7 +11,7 @@ import { serveCommand, SERVABLE } from './commands/serve.ts';
 import { issueCommand } from './commands/issue.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
-import { walletConsentCommand } from './commands/wallet-consent.ts';
+import { walletConsentCommand, walletConsentsCommand, walletRevokeConsentCommand } from './commands/wallet-consent.ts';
 import { walletDidCommand, walletInitCommand, walletListCommand, walletPresentCommand, walletReceiveCommand, walletRequestCommand } from './commands/wallet.ts';
 
 /**
@@ -152,6 +152,23 @@ wallet
   .option('--out <file>', 'write the consent JWT to a file (mode 0600) instead of stdout')
   .option('--register [url]', 'register it with the department through the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
   .action((options: { wallet?: string; agency: string; category: string[]; purpose: string; days: number; out?: string; register?: string | boolean }) => walletConsentCommand(options));
+wallet
+  .command('consents')
+  .description('list the consents you registered, with their status, from each department through the gateway (exit 1 if a department could not be asked)')
+  .addOption(walletFileOption())
+  .option('--department <department>', `only this department (${DEPARTMENTS.join(', ')}); repeat for several (default: all)`, (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+  .option('--gateway <url>', 'the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
+  .option('--json', 'machine-readable output')
+  .action((options: { wallet?: string; department?: string[]; gateway?: string; json?: boolean }) => walletConsentsCommand(options));
+wallet
+  .command('revoke-consent')
+  .description('revoke a consent you registered, for good, with a request signed by your wallet, through the gateway')
+  .argument('<jti>', 'the consent\'s id (urn:govshare:consent:…), as `wallet consents` lists it')
+  .addOption(walletFileOption())
+  .requiredOption('--department <department>', `the department it is registered with (${DEPARTMENTS.join(', ')})`)
+  .option('--gateway <url>', 'the gateway (default GOVSHARE_GATEWAY_URL, else GOVSHARE_PUBLIC_URL)')
+  .option('--json', 'machine-readable output')
+  .action((jti: string, options: { wallet?: string; department: string; gateway?: string; json?: boolean }) => walletRevokeConsentCommand(jti, options));
 wallet
   .command('list')
   .description('the credentials in the wallet')

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import { loadConfig } from '../../platform/config.ts';
 import { GovshareError, InputError } from '../../platform/errors.ts';
 import { DEMO_ACCREDITATIONS } from '../../anchor/ledger/accreditations.ts';
+import { departmentDids } from '../../credentials/request/department-dids.ts';
 import { requestCredential } from '../../credentials/request/request-credential.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { demoCitizen } from '../../demo/citizens.ts';
+import { gatewayBaseUrl } from './gateway-url.ts';
 import {
   createPresentation,
   createWallet,
@@ -160,9 +162,8 @@ function demoIndex(value: string): number {
  * wallet's key: claims come from the department's records about this DID), and files it.
  */
 export async function walletRequestCommand(type: string, options: WalletOptions & { record?: string; gateway?: string }): Promise<void> {
-  const config = loadConfig();
   const department = issuingDepartment(type);
-  const gateway = (options.gateway ?? process.env.GOVSHARE_GATEWAY_URL ?? config.publicUrl).replace(/\/+$/, '');
+  const gateway = gatewayBaseUrl(options.gateway);
   const audience = await departmentDid(gateway, department);
   const wallet = await open(options);
   const { did, signer } = walletSigner(wallet);
@@ -187,13 +188,7 @@ function issuingDepartment(type: string): string {
 
 /** The department's DID, from the gateway's public list (the signed request's audience). */
 async function departmentDid(gateway: string, department: string): Promise<string> {
-  let listed: { departments?: { department: string; did: string | null }[] };
-  try {
-    listed = (await (await fetch(`${gateway}/departments`, { signal: AbortSignal.timeout(10_000) })).json()) as typeof listed;
-  } catch (error) {
-    throw new GovshareError('ISSUER_UNREACHABLE', `no answer from ${gateway}/departments: ${(error as Error).message}`);
-  }
-  const did = listed.departments?.find((d) => d.department === department)?.did;
+  const did = (await departmentDids(gateway, { unreachableCode: 'ISSUER_UNREACHABLE' })).get(department);
   if (!did) throw new GovshareError('ISSUER_UNAVAILABLE', `${department} has not published its DID at ${gateway} yet; try again once it is up`);
   return did;
 }
