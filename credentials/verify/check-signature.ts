@@ -28,13 +28,8 @@ export interface CandidateKey {
 export type SignatureResult = { check: CheckResult & { ok: true }; signer: CandidateKey } | { check: CheckResult & { ok: false }; signer?: undefined };
 
 export function checkSignature(signingInput: string, signature: Uint8Array, candidates: readonly CandidateKey[]): SignatureResult {
-  const bad = (detail: string): SignatureResult => ({ check: fail(CHECK_SIGNATURE, 'SIGNATURE_INVALID', detail) });
-  if (signature.length !== ES256K_SIGNATURE_BYTES) return bad(`an ES256K signature is ${ES256K_SIGNATURE_BYTES} bytes, got ${signature.length}`);
-  const form = signatureSForm(signature);
-  if (form === 'invalid') return bad('R or S is outside [1, n-1]');
-  if (form === 'high') return bad('S is in the high half of the curve order (malleated signature)');
-  if (candidates.length === 0) return bad('no key of the issuer\'s assertionMethod matches this signature');
-
+  const refused = refuseOutright(signature, candidates);
+  if (refused) return refused;
   // The signing input is base64url and '.', i.e. ASCII: latin1 is its exact byte image.
   const data = Buffer.from(signingInput, 'latin1');
   for (const candidate of candidates) {
@@ -46,5 +41,45 @@ export function checkSignature(signingInput: string, signature: Uint8Array, cand
     }
     if (ok) return { check: pass(CHECK_SIGNATURE, candidate.id), signer: candidate };
   }
-  return bad(`does not verify under the ${candidates.length} key(s) of the issuer's assertionMethod`);
+  return notMatching(candidates.length);
+}
+
+/**
+ * The same check with each verification on libuv's thread pool (crypto.verify with a callback):
+ * for a server whose event loop is its bottleneck (the gateway checks an agency token on every
+ * request), the curve arithmetic then runs beside it instead of in it.
+ */
+export async function checkSignatureOffThread(signingInput: string, signature: Uint8Array, candidates: readonly CandidateKey[]): Promise<SignatureResult> {
+  const refused = refuseOutright(signature, candidates);
+  if (refused) return refused;
+  const data = Buffer.from(signingInput, 'latin1');
+  for (const candidate of candidates) {
+    const ok = await new Promise<boolean>((resolve) => {
+      try {
+        verify('sha256', data, { key: candidate.key, dsaEncoding: 'ieee-p1363' }, signature, (error, valid) => resolve(!error && valid));
+      } catch {
+        resolve(false);
+      }
+    });
+    if (ok) return { check: pass(CHECK_SIGNATURE, candidate.id), signer: candidate };
+  }
+  return notMatching(candidates.length);
+}
+
+function bad(detail: string): SignatureResult {
+  return { check: fail(CHECK_SIGNATURE, 'SIGNATURE_INVALID', detail) };
+}
+
+/** What is refused before any curve arithmetic: wrong length, R or S out of range, high S, no key. */
+function refuseOutright(signature: Uint8Array, candidates: readonly CandidateKey[]): SignatureResult | undefined {
+  if (signature.length !== ES256K_SIGNATURE_BYTES) return bad(`an ES256K signature is ${ES256K_SIGNATURE_BYTES} bytes, got ${signature.length}`);
+  const form = signatureSForm(signature);
+  if (form === 'invalid') return bad('R or S is outside [1, n-1]');
+  if (form === 'high') return bad('S is in the high half of the curve order (malleated signature)');
+  if (candidates.length === 0) return bad('no key of the issuer\'s assertionMethod matches this signature');
+  return undefined;
+}
+
+function notMatching(count: number): SignatureResult {
+  return bad(`does not verify under the ${count} key(s) of the issuer's assertionMethod`);
 }

@@ -1,6 +1,6 @@
 import type { DIDDocument } from 'did-resolver';
 import { checkAlgorithm, CREDENTIAL_ALGORITHMS } from './check-algorithm.ts';
-import { checkSignature, type CandidateKey } from './check-signature.ts';
+import { checkSignature, checkSignatureOffThread, type CandidateKey } from './check-signature.ts';
 import { checkStructure, type DecodedJws } from './check-structure.ts';
 import { checkTime } from './check-time.ts';
 import { candidateKeys, checkIssuerKeys, hasUnrecoveredAccounts, recoverAccountKeys, type KeyCache } from './issuer-keys.ts';
@@ -35,6 +35,8 @@ export interface VerifyJwtOptions {
   algorithms?: readonly string[];
   /** Which keys of the DID document count (default assertionMethod); give each relationship its own KeyCache. */
   relationship?: 'assertionMethod' | 'authentication';
+  /** Verify the signature on libuv's thread pool (check-signature.ts), for a busy event loop. */
+  signatureOffThread?: boolean;
 }
 
 export interface JwtVerification extends VerificationReport {
@@ -76,10 +78,11 @@ export async function verifyJwt(jwt: unknown, options: VerifyJwtOptions): Promis
   if (!keysCheck.ok) return done({ jws });
 
   // Known keys first (the fast path); recover an account's key only when they all fail.
-  let signature = checkSignature(jws.signingInput, jws.signature, candidateKeys(keySet));
+  const check = options.signatureOffThread ? checkSignatureOffThread : async (...args: Parameters<typeof checkSignature>) => checkSignature(...args);
+  let signature = await check(jws.signingInput, jws.signature, candidateKeys(keySet));
   if (!signature.check.ok && hasUnrecoveredAccounts(keySet)) {
     const recovered = recoverAccountKeys(keySet, jws.signingInput, jws.signature);
-    if (recovered.length > 0) signature = checkSignature(jws.signingInput, jws.signature, recovered);
+    if (recovered.length > 0) signature = await check(jws.signingInput, jws.signature, recovered);
   }
   checks.push(signature.check);
   if (!signature.signer) return done({ jws });

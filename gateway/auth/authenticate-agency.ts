@@ -105,6 +105,8 @@ export function createAgencyAuthenticator(options: AgencyAuthenticatorOptions) {
       keyCache,
       now: now(),
       relationship: 'authentication',
+      // Every request carries a token: its curve arithmetic runs beside the gateway's event loop.
+      signatureOffThread: true,
       ...(options.skewSeconds !== undefined && { skewSeconds: options.skewSeconds }),
     });
     const failed = report.checks.find((c) => !c.ok);

@@ -4,7 +4,7 @@ import type { DIDDocument, VerificationMethod } from 'did-resolver';
 import { computeAddress, SigningKey } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { es256kPrivateKeyObject, lowS, nodeES256KSigner } from '../../credentials/sign/es256k-signer.ts';
-import { checkSignature, type CandidateKey } from '../../credentials/verify/check-signature.ts';
+import { checkSignature, checkSignatureOffThread, type CandidateKey } from '../../credentials/verify/check-signature.ts';
 import {
   assertionKeySet,
   candidateKeys,
@@ -121,13 +121,18 @@ describe('nodeES256KSigner', () => {
   });
 });
 
-describe('checkSignature', () => {
+const checkers: Array<[string, (...args: Parameters<typeof checkSignature>) => Promise<ReturnType<typeof checkSignature>>]> = [
+  ['checkSignature', async (...args) => checkSignature(...args)],
+  ['checkSignatureOffThread', checkSignatureOffThread],
+];
+
+describe.each(checkers)('%s', (_, check) => {
   const key = randomKey();
   const candidate: CandidateKey = { id: 'did:x#k', key: secp256k1PublicKeyObject(Buffer.from(key.uncompressedHex, 'hex')) };
 
   it('accepts the genuine signature and names the key', async () => {
     const { signingInput, signature } = parts(await createJWS(payload(2), key.signer, { alg: 'ES256K' }));
-    const result = checkSignature(signingInput, signature, [{ id: 'other', key: secp256k1PublicKeyObject(Buffer.from(randomKey().publicKeyHex, 'hex')) }, candidate]);
+    const result = await check(signingInput, signature, [{ id: 'other', key: secp256k1PublicKeyObject(Buffer.from(randomKey().publicKeyHex, 'hex')) }, candidate]);
     expect(result.check).toEqual({ id: 'signature', ok: true, detail: 'did:x#k' });
     expect(result.signer).toBe(candidate);
   });
@@ -140,7 +145,7 @@ describe('checkSignature', () => {
     const twinJws = `${signingInput}.${twin.toString('base64url')}`;
     // the pitfall: did-jwt says yes to both strings
     verifyJWS(twinJws, { id: 'k', type: 'EcdsaSecp256k1VerificationKey2019', controller: 'x', publicKeyHex: key.publicKeyHex });
-    const result = checkSignature(signingInput, twin, [candidate]);
+    const result = await check(signingInput, twin, [candidate]);
     expect(result.check).toMatchObject({ ok: false, code: 'SIGNATURE_INVALID', detail: expect.stringMatching(/high half/) });
   });
 
@@ -160,8 +165,8 @@ describe('checkSignature', () => {
       [Buffer.concat([n, signature.subarray(32)]), [candidate]],
       [Buffer.concat([signature.subarray(0, 32), Buffer.alloc(32)]), [candidate]],
     ];
-    for (const [sig, keys] of cases) expect(checkSignature(signingInput, sig, keys).check).toMatchObject({ id: 'signature', ok: false, code: 'SIGNATURE_INVALID' });
-    expect(checkSignature(`${signingInput}x`, signature, [candidate]).check.ok).toBe(false);
+    for (const [sig, keys] of cases) expect((await check(signingInput, sig, keys)).check).toMatchObject({ id: 'signature', ok: false, code: 'SIGNATURE_INVALID' });
+    expect((await check(`${signingInput}x`, signature, [candidate])).check.ok).toBe(false);
   });
 });
 
