@@ -64,6 +64,7 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
   const profileOf = (pid: number) => written.find((f) => f.split('.')[3] === String(pid));
   const keep = path.join(ROOT, 'bench', 'results', 'profiles');
   fs.mkdirSync(keep, { recursive: true });
+  const copied = new Set<string>();
   for (const { target, result } of passes) {
     out('');
     out(`== ${target.label}: ${fixed(result.reqPerSec, 1)} good answers/s under the profiler, p99 ${fixed(result.latencyMs.p99, 2)} ms, ${fixed(result.serverCpuMsPerRequest, 3)} CPU ms/req, ${result.failed + result.socketErrors} bad`);
@@ -85,7 +86,9 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
       const departmentFile = profileOf(pid);
       if (!departmentFile) continue;
       const departmentKept = path.join(keep, `${name}.cpuprofile`);
-      if (!fs.existsSync(departmentKept)) fs.copyFileSync(path.join(profileDir, departmentFile), departmentKept);
+      // Copied once per run (both passes read it); a file left by an earlier run is replaced.
+      if (!copied.has(departmentKept)) fs.copyFileSync(path.join(profileDir, departmentFile), departmentKept);
+      copied.add(departmentKept);
       out('');
       out(`-- ${name} department during this pass`);
       formatProfile(summariseProfile(departmentKept, result.windowUs), out, 12, ['area']);
