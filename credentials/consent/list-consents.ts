@@ -25,9 +25,9 @@ export type DepartmentConsents =
  * department is asked with its own signed request (purpose list-consents, aud = its DID from
  * the gateway's `GET /departments`, sub = the citizen), in parallel, and answers only with
  * the consents of the request's signer. A department that cannot answer does not hide the
- * others: its entry carries the error instead (DEPARTMENT_UNAVAILABLE when the gateway does not
- * know its DID, i.e. it has not answered since the gateway started; SUBGRAPH_UNAVAILABLE when
- * the gateway cannot reach it now; the department's own refusal code otherwise). Only a
+ * others: its entry carries the error instead (DEPARTMENT_UNAVAILABLE while the gateway does
+ * not know its DID: it has not answered the gateway's identity request yet; SUBGRAPH_UNAVAILABLE
+ * when the gateway cannot reach it now; the department's own refusal code otherwise). Only a
  * gateway that does not answer at all fails the whole call (DEPARTMENT_UNREACHABLE).
  */
 export async function listConsents(options: ListConsentsOptions): Promise<DepartmentConsents[]> {
@@ -37,7 +37,7 @@ export async function listConsents(options: ListConsentsOptions): Promise<Depart
     departments.map(async (department): Promise<DepartmentConsents> => {
       const audience = dids.get(department);
       if (!audience) {
-        return { department, error: { code: 'DEPARTMENT_UNAVAILABLE', message: `${department} has not answered the gateway since it started (down, or still starting)` } };
+        return { department, error: { code: 'DEPARTMENT_UNAVAILABLE', message: `the gateway does not know ${department}'s DID yet: it has not answered the gateway (down, or still starting)` } };
       }
       try {
         return { department, consents: await listAt(options, department, audience) };

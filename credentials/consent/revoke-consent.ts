@@ -31,7 +31,7 @@ export async function revokeConsent(options: RevokeConsentOptions): Promise<Regi
   if (!CONSENT_ID.test(options.jti)) throw new InputError('INVALID_ARGUMENT', `not a consent id: ${options.jti.slice(0, 80)} (expected urn:govshare:consent:…, as listed)`);
   const dids = await departmentDids(options.gatewayUrl, { unreachableCode: 'DEPARTMENT_UNREACHABLE', ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
   const audience = dids.get(department);
-  if (!audience) throw new GovshareError('DEPARTMENT_UNAVAILABLE', `${department} has not answered the gateway since it started (down, or still starting); nothing was revoked`);
+  if (!audience) throw new GovshareError('DEPARTMENT_UNAVAILABLE', `the gateway does not know ${department}'s DID yet: it has not answered the gateway (down, or still starting); nothing was revoked`);
   const authorization = await signRequest({ caller: options.citizen, audience, subject: options.citizen.did, purpose: 'revoke-consent', credentialId: options.jti });
   const field = consentField('revoke', department);
   return callDepartment<RegisteredConsent>({

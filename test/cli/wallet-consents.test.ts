@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +150,13 @@ describe('govshare wallet consents / revoke-consent', () => {
     expect(noGateway.output).toMatch(/^govshare: DEPARTMENT_UNREACHABLE: no answer from http:\/\/127\.0\.0\.1:\d+\/departments/m);
   });
 
+  it('leaves `wallet request` finding its department the same way (the shared /departments client)', async () => {
+    // The request reached education, signed for its DID: it has no records about this wallet.
+    const request = await govshare(['wallet', 'request', 'DegreeCredential']);
+    expect(request.code).toBe(1);
+    expect(request.output).toMatch(/^govshare: NO_RECORDS: /m);
+  });
+
   it('reports a department that is down and still lists the others (exit 1: the list is incomplete)', async () => {
     await servers.justice!.close();
     delete servers.justice;
@@ -165,5 +174,25 @@ describe('govshare wallet consents / revoke-consent', () => {
     expect(text.stdout).toMatch(/^education: 2 consents$/m);
     expect(text.stdout).toMatch(/^finance: no consents$/m);
     expect(text.stdout).toMatch(/^justice: not listed: SUBGRAPH_UNAVAILABLE: /m);
+  });
+
+  it('names a department whose DID the gateway does not know yet, and revokes nothing there', async () => {
+    // A gateway that has not heard from justice since it started lists it without a DID (GET /departments).
+    const stub = http.createServer((req, res) => {
+      res.writeHead(req.url === '/departments' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/departments' ? { departments: [{ department: 'justice', did: null }] } : {}));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    try {
+      const gatewayOption = ['--gateway', `http://127.0.0.1:${(stub.address() as AddressInfo).port}/graphql`];
+      const { code, listed } = await listing(['--department', 'justice', ...gatewayOption]);
+      expect(code).toBe(1);
+      expect(listed.departments).toEqual([{ department: 'justice', error: { code: 'DEPARTMENT_UNAVAILABLE', message: expect.stringMatching(/does not know justice's DID/) } }]);
+      const revoke = await govshare(['wallet', 'revoke-consent', consentJti, '--department', 'justice', ...gatewayOption]);
+      expect(revoke.code).toBe(1);
+      expect(revoke.output).toMatch(/^govshare: DEPARTMENT_UNAVAILABLE: .*nothing was revoked$/m);
+    } finally {
+      await new Promise((resolve) => stub.close(resolve));
+    }
   });
 });
