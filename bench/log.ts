@@ -54,7 +54,7 @@ export async function measureLog(options: LogBenchOptions): Promise<Figures> {
 
   if (runs('append')) {
     log('log: integrating leaves into a persisted tree');
-    Object.assign(figures, await measureAppend(path.join(workDir, 'append'), quick ? 50_000 : 200_000, sha));
+    Object.assign(figures, await measureAppend(path.join(workDir, 'append'), quick ? 50_000 : 200_000, quick ? 1 : 3, sha));
   }
 
   if (runs('proofs')) {
@@ -104,26 +104,33 @@ function rawSha256PerSecond(count: number): number {
   return count / ((performance.now() - began) / 1000);
 }
 
-async function measureAppend(dataDir: string, leaves: number, sha: number): Promise<Figures> {
+async function measureAppend(dataDir: string, leaves: number, passes: number, sha: number): Promise<Figures> {
   const db = await openLogDatabase({ dataDir }, 'bench', 'bench');
   try {
-    await insertOutboxRows(db, leaves);
-    const began = performance.now();
+    // Each pass integrates `leaves` fresh outbox rows into the same growing tree; the median of
+    // the passes is the figure, so a burst of other work spoils one pass, not the result.
+    const rates: number[] = [];
     let integrated = 0;
-    for (;;) {
-      const result = await integratePending(db);
-      if (result.integrated === 0) break;
-      integrated += result.integrated;
+    for (let pass = 0; pass < passes; pass++) {
+      await insertOutboxRows(db, leaves);
+      const began = performance.now();
+      let done = 0;
+      for (;;) {
+        const result = await integratePending(db);
+        if (result.integrated === 0) break;
+        done += result.integrated;
+      }
+      rates.push(done / ((performance.now() - began) / 1000));
+      integrated += done;
     }
-    const seconds = (performance.now() - began) / 1000;
-    const perSecond = integrated / seconds;
+    const perSecond = median(rates);
     return {
       'P3-append': {
         value: Math.round(perSecond),
         unit: 'leaves/s',
         baseline: Math.round(sha),
         ratio: round(perSecond / sha, 3),
-        note: `${integrated} committed outbox rows integrated into the department's tree in PGlite: pending marks taken, leaf and node hashing, every new node persisted (appended to its 256-node tile), the batch's leaf assignment and the head persisted, 10,000 leaves per transaction (the records' own writes, with their pending marks, are not counted). Baseline: raw SHA-256 of 32-byte inputs in this process. Goal 100,000+ leaves/s.`,
+        note: `Committed outbox rows integrated into the department's tree in PGlite: pending marks taken, leaf and node hashing, every new node persisted (appended to its 256-node tile), the batch's leaf assignment and the head persisted, 10,000 leaves per transaction (the records' own writes, with their pending marks, are not counted). Median of ${passes} passes of ${leaves.toLocaleString('en')} leaves into one growing tree (${rates.map((r) => Math.round(r)).join(', ')} leaves/s; ${integrated.toLocaleString('en')} leaves in all). Baseline: raw SHA-256 of 32-byte inputs in this process. Goal 100,000+ leaves/s.`,
       },
     };
   } finally {
