@@ -1,3 +1,4 @@
+import { identityOf } from '../../../credentials/consent/identity-of.ts';
 import { InputError } from '../../../platform/errors.ts';
 import { ErrorCode } from '../errors.ts';
 
@@ -11,19 +12,10 @@ import { ErrorCode } from '../errors.ts';
 export type CallerRole = 'officer' | 'subject';
 
 export function callerRole(caller: string, subject: string, department: { did: string; officers: readonly string[] }): CallerRole | undefined {
-  const who = sameIdentity(caller);
-  if (who === sameIdentity(department.did) || department.officers.some((officer) => sameIdentity(officer) === who)) return 'officer';
-  if (who === sameIdentity(subject)) return 'subject';
+  const who = identityOf(caller);
+  if (who === identityOf(department.did) || department.officers.some((officer) => identityOf(officer) === who)) return 'officer';
+  if (who === identityOf(subject)) return 'subject';
   return undefined;
-}
-
-/**
- * A did:ethr names an Ethereum address, which is case-insensitive (EIP-55 case is only a
- * checksum): 0xAbC… and 0xabc… are one identity, whose key the request's signature was
- * already checked against. Other methods compare as written.
- */
-function sameIdentity(did: string): string {
-  return did.startsWith('did:ethr:') ? did.toLowerCase() : did;
 }
 
 export function notAuthorized(message: string): InputError {
