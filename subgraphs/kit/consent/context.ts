@@ -1,3 +1,4 @@
+import type { RegisteredConsent } from '../../../credentials/consent/registered-consent.ts';
 import type { Database } from '../../../store/database.ts';
 import type { IssuerSlot } from '../credentials/issuer.ts';
 
@@ -30,21 +31,9 @@ export interface ConsentRow {
   revoked_by: string | null;
 }
 
-export type ConsentStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED';
-
-/** The Consent GraphQL object. */
-export interface ConsentAnswer {
-  jti: string;
-  citizen: string;
-  agency: string;
-  purpose: string;
-  categories: string[];
-  validFrom: string;
-  expiresAt: string;
-  registeredAt: string;
-  status: ConsentStatus;
-  revokedAt: string | null;
-}
+/** The Consent GraphQL object: what a wallet receives (credentials/consent/registered-consent.ts). */
+export type ConsentAnswer = RegisteredConsent;
+export type ConsentStatus = RegisteredConsent['status'];
 
 /** The columns a ConsentAnswer is made of: a listing reads these, not the stored credential. */
 export const CONSENT_ANSWER_COLUMNS = 'id, citizen_did, agency_did, purpose, categories, valid_from, expires_at, registered_at, revoked, revoked_at';
