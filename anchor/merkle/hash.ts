@@ -27,9 +27,13 @@ const NODE_PREFIX = 0x01;
  */
 const wasmHasher: IHasher | undefined = await createSHA256().catch(() => undefined);
 
-function nativeSha256(data: Uint8Array): Uint8Array {
+/** SHA-256 by node:crypto: the fallback, and the reference the WebAssembly build is tested against. */
+export function nativeSha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(typeof crypto.hash === 'function' ? crypto.hash('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
 }
+
+/** Which implementation hashes: 'wasm' wherever WebAssembly runs (Node 20 always). */
+export const SHA256_BACKEND: 'wasm' | 'node:crypto' = wasmHasher ? 'wasm' : 'node:crypto';
 
 /** A fresh 32-byte digest (never a view into shared memory). */
 export const sha256: (data: Uint8Array) => Uint8Array = wasmHasher

@@ -112,6 +112,23 @@ describe('hashing (RFC 9162 §2.1)', () => {
     expect(() => nodeHash(new Uint8Array(33), hash)).toThrow(TypeError);
   });
 
+  it('hashes through WebAssembly exactly as node:crypto does (the fallback), for every input length a log uses and more', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { SHA256_BACKEND, nativeSha256, sha256 } = await import('../../anchor/merkle/hash.ts');
+    expect(SHA256_BACKEND).toBe('wasm');
+    for (let length = 0; length <= 200; length++) {
+      for (let k = 0; k < 5; k++) {
+        const input = new Uint8Array(randomBytes(length));
+        expect(hex(sha256(input)), `length ${length}`).toBe(hex(nativeSha256(input)));
+      }
+    }
+    // Each digest is its own memory: a later hash does not change an earlier one.
+    const first = sha256(new Uint8Array([1]));
+    const copy = hex(first);
+    sha256(new Uint8Array([2]));
+    expect(hex(first)).toBe(copy);
+  });
+
   it('returns plain Uint8Arrays', () => {
     const tree = treeOf(leaves(5));
     expect(Object.getPrototypeOf(tree.root())).toBe(Uint8Array.prototype);
