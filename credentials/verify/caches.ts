@@ -51,6 +51,9 @@ export interface CachedStatusList {
   /** The DID that signed the list credential. */
   issuer: string;
   list: ParsedStatusList;
+  /** Verifier clock (ms) when it was fetched, and when the cached copy stops counting. */
+  fetchedAtMs: number;
+  expiresAtMs: number;
 }
 
 export interface CachedAccreditations {

@@ -36,6 +36,12 @@ export const CHECK_STATUS = 'status';
 export const DEFAULT_STATUS_TTL_MS = 30_000;
 export const MAX_STATUS_TTL_MS = 300_000;
 export const DEFAULT_MAX_STATUS_LIST_BYTES = 1024 * 1024;
+/**
+ * Share of a cached list's lifetime after which a use also fetches it again in the background,
+ * so that a verifier under steady load does not wait on every issuer's lists expiring together;
+ * a revocation then shows sooner, never later.
+ */
+const REFRESH_AHEAD_AT = 0.8;
 
 export interface StatusOptions {
   requireStatus: boolean;
@@ -85,6 +91,11 @@ async function checkEntry(iss: string, entry: unknown, sources: { statusLists: S
   }
   // A cached list was fetched from a URL that passed checkListUrl; only a new one is checked.
   let list = caches.statusLists.get(url);
+  if (list && caches.clock() - list.fetchedAtMs >= (list.expiresAtMs - list.fetchedAtMs) * REFRESH_AHEAD_AT) {
+    // Late in its life: fetched again in the background (one fetch per URL at a time) while this
+    // copy answers. A failed fetch changes nothing; the copy is never used past its expiry.
+    coalesce(caches, `status\u0000${url}`, () => fetchList(url, sources, caches, options)).catch(() => undefined);
+  }
   if (!list) {
     try {
       checkListUrl(url);
@@ -152,7 +163,7 @@ async function fetchList(url: string, sources: { statusLists: StatusListSource; 
   if (typeof fetched.maxAgeSeconds === 'number' && Number.isFinite(fetched.maxAgeSeconds)) ttl = Math.min(ttl, Math.max(0, fetched.maxAgeSeconds * 1000));
   let expiresAt = fetchedAt + ttl;
   if (typeof payload.exp === 'number') expiresAt = Math.min(expiresAt, payload.exp * 1000);
-  const cached: CachedStatusList = { issuer, list };
+  const cached: CachedStatusList = { issuer, list, fetchedAtMs: fetchedAt, expiresAtMs: expiresAt };
   if (expiresAt > fetchedAt) caches.statusLists.set(url, cached, expiresAt);
   return cached;
 }

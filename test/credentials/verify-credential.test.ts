@@ -466,6 +466,34 @@ describe('status', () => {
     await education.publishLists();
   });
 
+  it('fetches a list again in the background late in its life: steady verification never waits, a revocation shows sooner', async () => {
+    let clock = Date.now();
+    let fetches = 0;
+    const counting = { ...world.trust, statusLists: { fetchStatusList: (url: string) => (fetches++, world.trust.statusLists.fetchStatusList(url)) } };
+    const timed = createVerifier(counting, { clock: () => clock });
+    const toRevoke = await education.issue();
+    await education.anchor();
+    expect((await timed.verifyCredential(toRevoke.jwt)).valid).toBe(true);
+    const lists = fetches; // one per list the credential names
+    expect(lists).toBeGreaterThan(0);
+
+    clock += 10_000; // early in the default 30 s: nothing fetched
+    expect((await timed.verifyCredential(toRevoke.jwt)).valid).toBe(true);
+    expect(fetches).toBe(lists);
+
+    education.lists.revocation.set(toRevoke.index.revocation!);
+    await education.publishLists();
+    clock += 15_000; // 25 s: answered from the copy, each list fetched again behind it
+    expect((await timed.verifyCredential(toRevoke.jwt)).valid).toBe(true);
+    expect(fetches).toBe(2 * lists);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The refreshed copy shows the revocation before the first copy would have expired.
+    expect(firstFailure(await timed.verifyCredential(toRevoke.jwt))).toMatchObject({ id: 'status', code: 'REVOKED' });
+    clock += 10_000; // 35 s: past the first copy's expiry, the refreshed one answers without a fetch
+    expect(firstFailure(await timed.verifyCredential(toRevoke.jwt))).toMatchObject({ id: 'status', code: 'REVOKED' });
+    expect(fetches).toBe(2 * lists);
+  });
+
   it('STATUS_UNAVAILABLE when the list is unreachable, or signed by someone else', async () => {
     const url = education.listUrl('revocation');
     const saved = await world.statusLists.fetchStatusList(url);
