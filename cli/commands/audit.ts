@@ -6,6 +6,8 @@ import { education } from '../../subgraphs/education/index.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
 import { checkRecords, type RecordFinding } from '../../anchor/log/check-records.ts';
+import { checkCredentialLeaves } from '../../subgraphs/kit/credentials/check-credential-leaves.ts';
+import { CREDENTIAL_RECORDED_TABLES } from '../../subgraphs/kit/credentials/migrations.ts';
 import { auditLog, type LogFinding } from '../../anchor/log/audit-log.ts';
 import { GATEWAY_AUDIT_LOG } from '../../anchor/log/open-log-database.ts';
 import { AUDIT_TABLES } from '../../gateway/audit/audit-entry.ts';
@@ -51,9 +53,11 @@ export async function auditCommand(options: { json?: boolean }): Promise<void> {
         const [count] = await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM record_log');
         const progress = createProgress(`auditing ${name}`, (count?.n ?? 0) * 2);
         const records = await checkRecords(db, tables, (done) => progress.update(done));
+        // A department that issues credentials: each credential leaf against its issued_credentials row.
+        const credentials = CREDENTIAL_RECORDED_TABLES.every((t) => tables.includes(t)) ? await checkCredentialLeaves(db) : [];
         const log = await auditLog(db, logId, anchor, (leaves) => progress.update(records.checked + leaves));
         progress.finish();
-        reports.push({ department: name, records: records.checked, leaves: log.leaves, anchoredCheckpoints: log.anchoredCheckpoints, findings: [...records.findings, ...log.findings] });
+        reports.push({ department: name, records: records.checked, leaves: log.leaves, anchoredCheckpoints: log.anchoredCheckpoints, findings: [...records.findings, ...credentials, ...log.findings] });
       } finally {
         await db.close();
       }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ES256KSigner, createJWT, decodeJWT } from 'did-jwt';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { createAnchorClient, logIdFor, type AnchorClient } from '../../anchor/le
 import { createDidResolver, didForAddress, type DidResolver } from '../../anchor/ledger/did.ts';
 import { auditLog } from '../../anchor/log/audit-log.ts';
 import { checkRecords } from '../../anchor/log/check-records.ts';
+import { logDigest } from '../../anchor/log/log-digest.ts';
+import { checkCredentialLeaves } from '../../subgraphs/kit/credentials/check-credential-leaves.ts';
 import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
 import { leafHash, verifyInclusion } from '../../anchor/merkle.ts';
 import { signRequest } from '../../credentials/request/sign-request.ts';
@@ -522,6 +524,7 @@ describe.each(STORAGES)('credentials issued by the departments (%s)', (kind) => 
         expect(department.recordedTables).toContain('issued_credentials');
         const records = await checkRecords(db, department.recordedTables);
         expect(records.findings, dept).toEqual([]);
+        expect(await checkCredentialLeaves(db), dept).toEqual([]);
         const log = await auditLog(db, dept, anchor);
         expect(log.findings, dept).toEqual([]);
         // Every issuance is two leaves: the issued_credentials record and the credential itself.
@@ -542,6 +545,37 @@ describe.each(STORAGES)('credentials issued by the departments (%s)', (kind) => 
       expect(findings).toEqual([{ table: 'issued_credentials', id: issued.jti, problem: 'ALTERED' }]);
       // And the store refuses to build on the tampered row.
       expect(codes(await change('finance', 'revoke', issued.jti, nobody.did))).toEqual(['RECORD_TAMPERED']);
+    });
+
+    it('names a credential leaf nobody issued, a second leaf, a changed digest and a removed leaf', async () => {
+      const db = servers.justice.store.db;
+      await servers.justice.log.flush();
+      const [kept, changed, unlogged] = [
+        ok(await issueAs(alice, 'justice', 'NoCriminalRecordCredential', alice.did), 'issueJusticeCredential'),
+        ok(await issueAs(alice, 'justice', 'NoCriminalRecordCredential', alice.did), 'issueJusticeCredential'),
+        ok(await issueAs(alice, 'justice', 'NoCriminalRecordCredential', alice.did), 'issueJusticeCredential'),
+      ] as [{ jti: string }, { jti: string }, { jti: string }];
+      expect(await checkCredentialLeaves(db)).toEqual([]);
+      // A credential signed elsewhere (a stolen key) and logged straight into the table: the
+      // log audit sees a well-formed leaf, the record audit reads salted entries only.
+      const forged = `urn:govshare:vc:${randomBytes(32).toString('base64url')}`;
+      await logDigest(db, 'credential', forged, randomBytes(32));
+      await logDigest(db, 'credential', kept.jti, randomBytes(32));
+      await db.transaction(async (tx: { query: (sql: string, params?: unknown[]) => Promise<unknown> }) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query('UPDATE issued_credentials SET digest = $2 WHERE id = $1', [changed.jti, randomBytes(32).toString('hex')]);
+        await tx.query("DELETE FROM record_log WHERE record_table = 'credential' AND record_id = $1", [unlogged.jti]);
+      });
+      const found = await checkCredentialLeaves(db);
+      expect(found).toEqual(
+        expect.arrayContaining([
+          { table: 'credential', id: forged, problem: 'INSERTED' },
+          { table: 'credential', id: kept.jti, problem: 'INSERTED' },
+          { table: 'credential', id: changed.jti, problem: 'ALTERED' },
+          { table: 'credential', id: unlogged.jti, problem: 'DELETED' },
+        ]),
+      );
+      expect(found).toHaveLength(4);
     });
   });
 });
