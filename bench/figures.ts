@@ -2,6 +2,7 @@ import { BENCH_RATE_LIMIT } from './federation.ts';
 import type { LoadResult } from './load.ts';
 import type { StartupOutcome } from './startup.ts';
 import type { TargetId } from './targets.ts';
+import { median, round } from './stats.ts';
 
 /** One entry of bench/results/latest.json (DESIGN.md, "Bench"). */
 export interface Figure {
@@ -46,12 +47,6 @@ export interface Combined {
   firstProblem?: string;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 export function combine(rounds: LoadResult[]): Combined {
   const firstProblem = rounds.find((r) => r.firstProblem)?.firstProblem;
   return {
@@ -68,7 +63,6 @@ export function combine(rounds: LoadResult[]): Combined {
   };
 }
 
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
 /** How the tokens of a target's rounds were made: pre-minted, one per request, never reused. */

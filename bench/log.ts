@@ -28,6 +28,7 @@ import { finance } from '../subgraphs/finance/index.ts';
 import { openDepartmentStore } from '../subgraphs/kit/open-store.ts';
 import type { Figures } from './figures.ts';
 import { freePorts } from './processes.ts';
+import { median, round } from './stats.ts';
 
 const PASSPHRASE = 'bench-keystore-passphrase';
 // Key stretching is not what is measured here: cheap keys keep the set-up short.
@@ -206,11 +207,6 @@ function measureProofs(size: number, count: number, rounds: number): Figures {
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 async function measureAnchoring(ledgerDir: string, port: number, ledger: LedgerProcess, quick: boolean): Promise<Figures> {
   const logger = createLogger('bench', 'silent');
@@ -311,9 +307,9 @@ async function measureAudit(dataDir: string, ledgerDir: string, port: number, re
   }
 }
 
-function round(n: number, digits: number): number {
-  return Number(n.toFixed(digits));
-}
+
+/** What the log bench sends over its IPC channel when the bench runs it (bench/log-in-child.ts). */
+export type LogBenchMessage = { type: 'progress'; line: string } | { type: 'done'; figures: Figures } | { type: 'failed'; error: string };
 
 /**
  * This bench alone, without the gateway bench around it (which takes the machine for minutes):
@@ -321,20 +317,29 @@ function round(n: number, digits: number): number {
  *   node --import tsx bench/log.ts [--quick] [--only audit,proofs]
  *
  * Prints the figures as JSON with the load average before and after; writes no results file.
+ * Forked with an IPC channel (the full bench, bench/log-in-child.ts), it sends its progress and
+ * figures as LogBenchMessages instead.
  */
 async function runAlone(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
   const only = values.only ? new Set(values.only.split(',').map((p) => p.trim())) : undefined;
   const unknown = [...(only ?? [])].filter((p) => !(LOG_PARTS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown part(s) ${unknown.join(', ')}: pick from ${LOG_PARTS.join(', ')}`);
+  const send = process.send ? (message: LogBenchMessage) => process.send!(message) : undefined;
   const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-bench-log-'));
   const loadBefore = loadavg();
   try {
-    const figures = await measureLog({ quick: values.quick!, workDir, log: (line) => process.stderr.write(`${line}\n`), only: only as ReadonlySet<LogPart> | undefined });
-    process.stdout.write(`${JSON.stringify({ loadBefore, loadAfter: loadavg(), cores: os.cpus().length, figures }, null, 2)}\n`);
+    const log = send ? (line: string) => send({ type: 'progress', line }) : (line: string) => process.stderr.write(`${line}\n`);
+    const figures = await measureLog({ quick: values.quick!, workDir, log, only: only as ReadonlySet<LogPart> | undefined });
+    if (send) send({ type: 'done', figures });
+    else process.stdout.write(`${JSON.stringify({ loadBefore, loadAfter: loadavg(), cores: os.cpus().length, figures }, null, 2)}\n`);
+  } catch (error) {
+    if (!send) throw error;
+    send({ type: 'failed', error: (error as Error).stack ?? String(error) });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
+    process.disconnect?.();
   }
 }
 

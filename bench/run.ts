@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const startup = startupFigure(await measureStartup({ dataDir: path.join(tmp, 'up-data'), logDir, warmRuns: WARM_STARTS, log }));
 
   // 4. The tamper-evident log: append, proofs, the ledger's start and anchoring cost, audit (in a fresh process).
-  const logFigures = await measureLogInChild({ quick, log });
+  const logFigures = await measureLogInChild({ quick, logDir, log });
 
   // 5. The credential verifier against did-jwt-vc and raw signature checks.
   const verifyFigures = await measureVerify({ quick, logDir, log });

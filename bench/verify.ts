@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Figures } from './figures.ts';
 import { cleanEnv, ROOT, startChild, stopChild } from './processes.ts';
+import { median, round } from './stats.ts';
 import type { VerifyJob, VerifyMessage, VerifyResult } from './verify-worker.ts';
 
 /**
@@ -31,12 +32,6 @@ export async function measureVerify(options: { quick: boolean; logDir: string; l
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 const list = (values: number[]) => values.map((v) => Math.round(v)).join(', ');
 const ratios = (a: number[], b: number[]) => a.map((v, i) => (v / b[i]!).toFixed(2)).join(', ');
 
