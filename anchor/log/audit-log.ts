@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import type { Queryable } from '../../store/database.ts';
 import type { AnchorClient } from '../ledger/anchor-client.ts';
 import { logIdFor } from '../ledger/anchor-client.ts';
-import { HASH_SIZE, MerkleTree, bytesEqual, verifyConsistency } from '../merkle.ts';
+import { HASH_SIZE, MerkleTree, bytesEqual, leafHash, verifyConsistency } from '../merkle.ts';
 import { TILE_NODES } from './tiles.ts';
 
 export interface LogFinding {
@@ -28,10 +27,6 @@ export interface LogAuditResult {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/** One-shot SHA-256 (Node >= 20.12), createHash before that. */
-const sha256: (data: Uint8Array) => Uint8Array =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** Leaves per page of the rebuild (batches hold at most 10,000 each). */
 const PAGE_LEAVES = 50_000;
@@ -111,8 +106,6 @@ export async function auditLog(db: Queryable, logName: string, anchor: AnchorCli
   const tree = new MerkleTree();
   const leaves = new StoredLeaves(db);
   let expected = 0;
-  // RFC 9162 leaf hashes, SHA-256(0x00 || digest), through one reused input buffer.
-  const leafInput = Buffer.alloc(1 + HASH_SIZE);
   for (;;) {
     // The batches that assigned leaves [expected, expected + PAGE_LEAVES), each with its seqs in leaf order.
     const batches = await db.query<{ first_leaf: number; seqs: string }>(
@@ -148,8 +141,7 @@ export async function auditLog(db: Queryable, logName: string, anchor: AnchorCli
           if (storedLeaf) batchLeaves.push(storedLeaf);
           continue;
         }
-        digest.copy(leafInput, 1);
-        const leaf = sha256(leafInput);
+        const leaf = leafHash(digest);
         if (storedLeaf && !bytesEqual(leaf, storedLeaf)) {
           const [entry] = await db.query<{ record_table: string; record_id: string }>('SELECT record_table, record_id FROM record_log WHERE seq = $1', [seqs[i]]);
           findings.push({ problem: 'LEAF_ALTERED', detail: `the logged digest of leaf ${leafIndex} changed after it was integrated`, table: entry?.record_table, id: entry?.record_id });
