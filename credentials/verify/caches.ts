@@ -106,6 +106,20 @@ export function createVerifierCaches(options: CacheOptions = {}): VerifierCaches
   };
 }
 
+/**
+ * Refresh ahead: an entry used in the last fifth of its lifetime (read at `readAtMs`, counting
+ * until `expiresAtMs`) is read again in the background (`coalescedRead`: one read per key at a
+ * time, as the blocking read is), while the
+ * cached copy still answers. A verifier under steady load then never waits on the ledger or a
+ * status list URL for an entry it already holds, instead of stalling whenever entries expire
+ * together. A failed re-read changes nothing: the copy is never used past its own expiry, and
+ * the blocking read after that reports the failure.
+ */
+export function refreshAhead(caches: VerifierCaches, readAtMs: number, expiresAtMs: number, coalescedRead: () => Promise<unknown>): void {
+  if (caches.clock() - readAtMs < (expiresAtMs - readAtMs) * 0.8) return;
+  coalescedRead().catch(() => undefined);
+}
+
 /** Runs `fetch` once for concurrent callers asking the same key. */
 export function coalesce<T>(caches: VerifierCaches, key: string, fetch: () => Promise<T>): Promise<T> {
   const pending = caches.inflight.get(key) as Promise<T> | undefined;

@@ -1,5 +1,5 @@
 import { keccak256 } from 'ethers';
-import { coalesce, type CachedAccreditations, type VerifierCaches } from './caches.ts';
+import { coalesce, refreshAhead, type CachedAccreditations, type VerifierCaches } from './caches.ts';
 import { messageOf } from './check-anchor-proof.ts';
 import type { CredentialClaims } from './check-claims.ts';
 import { fail, pass, type CheckResult } from './report.ts';
@@ -35,19 +35,13 @@ import type { AccreditationSource } from './trust.ts';
  * time, or a type the cached history does not cover (a grant since, possibly back-dated),
  * reads the chain again. Entries expire after `ttlMs` (default 10 s, at most 60 s) regardless.
  *
- * Refresh ahead: a history used in the last fifth of its lifetime is read again in the
- * background (one read per issuer at a time) while the cached one still answers, so a verifier
- * under steady load never waits on the ledger for an issuer it already knows; every issuer's
- * entry used to expire together and stall the pipeline on a round of reads every `ttlMs`. The
- * bound on staleness is unchanged: an entry is never used past its own expiry.
+ * A history late in its life is read again in the background (caches.ts, refreshAhead).
  */
 
 export const CHECK_ACCREDITATION = 'issuer-accredited';
 export const DEFAULT_MAX_ANCHOR_DELAY_SECONDS = 3600;
 export const DEFAULT_ACCREDITATION_TTL_MS = 10_000;
 export const MAX_ACCREDITATION_TTL_MS = 60_000;
-/** Share of an entry's lifetime after which a use also starts a background re-read. */
-const REFRESH_AHEAD_AT = 0.8;
 
 export interface AccreditationOptions {
   skewSeconds: number;
@@ -92,10 +86,8 @@ export async function checkAccreditation(
     if (!history || at * 1000 >= history.readAtMs) {
       history = await readHistory(iss, source, caches, options.ttlMs);
       fresh = true;
-    } else if (options.ttlMs > 0 && caches.clock() - history.readAtMs >= options.ttlMs * REFRESH_AHEAD_AT) {
-      // A failed background read changes nothing: the entry answers until it expires, and the
-      // read after that reports the ledger's failure.
-      readHistory(iss, source, caches, options.ttlMs).catch(() => undefined);
+    } else if (options.ttlMs > 0) {
+      refreshAhead(caches, history.readAtMs, history.readAtMs + options.ttlMs, () => readHistory(iss, source, caches, options.ttlMs));
     }
     let missing = firstUncovered(history, ids, types, at);
     if (missing !== undefined && !fresh) {

@@ -1,7 +1,7 @@
 import { checkListUrl, parseStatusEntry, STATUS_ENTRY_TYPE } from '../status/entry.ts';
 import { isStatusListError } from '../status/errors.ts';
 import { parseStatusList, readParsedStatus, statusListSubjectOf } from '../status/read-status.ts';
-import { coalesce, type CachedStatusList, type VerifierCaches } from './caches.ts';
+import { coalesce, refreshAhead, type CachedStatusList, type VerifierCaches } from './caches.ts';
 import { isRecord } from './check-claims.ts';
 import { messageOf } from './check-anchor-proof.ts';
 import { fail, pass, type CheckResult, type FailedCheck, type VerificationCode } from './report.ts';
@@ -36,12 +36,7 @@ export const CHECK_STATUS = 'status';
 export const DEFAULT_STATUS_TTL_MS = 30_000;
 export const MAX_STATUS_TTL_MS = 300_000;
 export const DEFAULT_MAX_STATUS_LIST_BYTES = 1024 * 1024;
-/**
- * Share of a cached list's lifetime after which a use also fetches it again in the background,
- * so that a verifier under steady load does not wait on every issuer's lists expiring together;
- * a revocation then shows sooner, never later.
- */
-const REFRESH_AHEAD_AT = 0.8;
+
 
 export interface StatusOptions {
   requireStatus: boolean;
@@ -91,18 +86,16 @@ async function checkEntry(iss: string, entry: unknown, sources: { statusLists: S
   }
   // A cached list was fetched from a URL that passed checkListUrl; only a new one is checked.
   let list = caches.statusLists.get(url);
-  if (list && caches.clock() - list.fetchedAtMs >= (list.expiresAtMs - list.fetchedAtMs) * REFRESH_AHEAD_AT) {
-    // Late in its life: fetched again in the background (one fetch per URL at a time) while this
-    // copy answers. A failed fetch changes nothing; the copy is never used past its expiry.
-    coalesce(caches, `status\u0000${url}`, () => fetchList(url, sources, caches, options)).catch(() => undefined);
-  }
+  const fetchOnce = () => coalesce(caches, `status\u0000${url}`, () => fetchList(url, sources, caches, options));
+  // Late in its life the list is fetched again behind the cached copy: a revocation shows sooner, never later.
+  if (list) refreshAhead(caches, list.fetchedAtMs, list.expiresAtMs, fetchOnce);
   if (!list) {
     try {
       checkListUrl(url);
     } catch (error) {
       return unavailable(messageOf(error));
     }
-    const fetched = await coalesce(caches, `status\u0000${url}`, () => fetchList(url, sources, caches, options));
+    const fetched = await fetchOnce();
     if ('ok' in fetched) return fetched;
     list = fetched;
   }

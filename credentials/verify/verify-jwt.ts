@@ -78,7 +78,7 @@ export async function verifyJwt(jwt: unknown, options: VerifyJwtOptions): Promis
   if (!keysCheck.ok) return done({ jws });
 
   // Known keys first (the fast path); recover an account's key only when they all fail.
-  const check = options.signatureOffThread ? checkSignatureOffThread : async (...args: Parameters<typeof checkSignature>) => checkSignature(...args);
+  const check = options.signatureOffThread ? checkSignatureOffThread : checkSignature;
   let signature = await check(jws.signingInput, jws.signature, candidateKeys(keySet));
   if (!signature.check.ok && hasUnrecoveredAccounts(keySet)) {
     const recovered = recoverAccountKeys(keySet, jws.signingInput, jws.signature);
