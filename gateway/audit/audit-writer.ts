@@ -129,7 +129,7 @@ type Row = Record<string, unknown> & { id: string };
 function entryRow(id: string, entry: AuditEntry): Row {
   return {
     id,
-    at: new Date(entry.at.getTime()),
+    at: entry.at,
     request_id: text(entry.requestId),
     agency_did: nullableText(entry.agencyDid),
     purpose: nullableText(entry.purpose),
