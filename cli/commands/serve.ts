@@ -58,10 +58,17 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, what);
     };
     connectAuthenticator({ config, logger, signal: stopWaiting.signal })
-      .then((connected) => (ledgerSide = connected))
+      .then(async (connected) => {
+        // Connected after the gateway began to stop: nothing will close it later.
+        if (stopWaiting.signal.aborted) await connected.close();
+        else ledgerSide = connected;
+      })
       .catch(onLedgerError('agency authentication and verification are unavailable'));
     connectAgreements({ config, logger, signal: stopWaiting.signal })
-      .then((connected) => (agreements = connected))
+      .then((connected) => {
+        if (stopWaiting.signal.aborted) connected.close();
+        else agreements = connected;
+      })
       .catch(onLedgerError('sharing agreements are unavailable: agencies are granted no data category'));
     const rateLimiter = config.redisUrl ? redisRateLimiter(config.redisUrl, config.rateLimit) : memoryRateLimiter(config.rateLimit);
     const gateway = await startGateway({
