@@ -107,18 +107,6 @@ export interface GatewayServer extends RunningServer {
   classification: Classification;
 }
 
-/**
- * The federation gateway: composes the departments' schemas at start, plans
- * each query across them and answers one GraphQL result.
- *
- * Request path, composed here and nowhere else: HTTP front (body limit,
- * request id) → agency authentication → policy decision (scopes from the
- * agency's agreements) → Apollo Server (CSRF prevention, no batching, parsing,
- * validation with the operation limits) → policy rewrite (denied fields removed,
- * or the operation refused) → plan and execute the rewritten operation
- * (department fetches over keep-alive sockets) → nulls and UNAUTHORIZED_FIELD
- * errors put back at the removed paths → masked errors.
- */
 /** The audit's view of what policy did with a request. */
 function policyOutcome(context: GatewayContext, classification: Classification): PolicyOutcome | undefined {
   const prepared = context.policy;
@@ -157,6 +145,20 @@ async function rateLimit(limiter: RateLimiter, key: string): Promise<GraphQLErro
   }
 }
 
+/**
+ * The federation gateway: composes the departments' schemas at start, plans
+ * each query across them and answers one GraphQL result.
+ *
+ * Request path, composed here and nowhere else: HTTP front (body limit,
+ * request id) → agency authentication → per-agency rate limit → persisted-operation
+ * allow-list → policy decision (scopes from the agency's agreements) → Apollo Server
+ * (CSRF prevention, no batching, parsing, validation with the operation and cost
+ * limits) → policy rewrite (denied fields removed, or the operation refused) → plan
+ * and execute the rewritten operation (department fetches over keep-alive sockets,
+ * each with a gateway-signed token) → nulls and UNAUTHORIZED_FIELD errors put back at
+ * the removed paths → audit entry committed → masked errors. A refusal before Apollo
+ * is on the audit trail too.
+ */
 export async function startGateway(options: StartGatewayOptions): Promise<GatewayServer> {
   // Without this the gateway starts an exporter that reports to Apollo.
   process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
