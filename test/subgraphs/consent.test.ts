@@ -24,7 +24,7 @@ import { createAuditWriter } from '../../gateway/audit/audit-writer.ts';
 import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
 import { connectAgreements } from '../../gateway/policy/connect.ts';
 import type { Database } from '../../store/database.ts';
-import { startGateway, type GatewayServer } from '../../gateway/server.ts';
+import { startGateway, type GatewayServer, type StartGatewayOptions } from '../../gateway/server.ts';
 import { createSubgraphTokenSigner } from '../../gateway/subgraph-client/subgraph-token.ts';
 import { createLogger } from '../../platform/log.ts';
 import { education } from '../../subgraphs/education/index.ts';
@@ -35,6 +35,8 @@ import type { Department } from '../../subgraphs/kit/department.ts';
 import { startSubgraph, type SubgraphServer } from '../../subgraphs/kit/server.ts';
 import { createGatewayTrust } from '../../subgraphs/kit/trust-gateway.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
+import { delayingProxy } from '../support/delaying-proxy.ts';
+import { capturingLogger } from '../support/federation.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
 import { STORAGES, testStorage, type TestStorage } from '../support/storage.ts';
 
@@ -76,6 +78,8 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
   let ledger: TestLedger;
   let storage: TestStorage;
   let gateway: GatewayServer;
+  /** How `gateway` was started: a test starts a second gateway like it (merged fetches). */
+  let gatewayOptions: StartGatewayOptions;
   let walletDir: string;
   let auditDb: Database;
   const servers = {} as { education: SubgraphServer<EducationStore>; finance: SubgraphServer<unknown>; justice: SubgraphServer<unknown> };
@@ -98,9 +102,9 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     return wallet;
   }
 
-  async function asHr(query: string, variables: Record<string, unknown>, purpose = PURPOSE): Promise<GraphQLResponse> {
+  async function asHr(query: string, variables: Record<string, unknown>, purpose = PURPOSE, url = gateway.graphqlUrl): Promise<GraphQLResponse> {
     const token = await createAgencyToken({ agencyDid: hr.did, privateKey: hr.privateKey, gatewayDid: gatewayDidOf(), purpose });
-    return gql(gateway.graphqlUrl, query, variables, { authorization: `Bearer ${token}` });
+    return gql(url, query, variables, { authorization: `Bearer ${token}` });
   }
   let gatewayDidOf: () => string;
   let signAsGateway: ReturnType<typeof createSubgraphTokenSigner>;
@@ -165,7 +169,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     closers.push(() => agreements.close());
     await agreements.source.ready();
     const authenticate = createAgencyAuthenticator({ gatewayDid, resolver, versions, replay });
-    gateway = await startGateway({
+    gatewayOptions = {
       subgraphs: { education: servers.education.graphqlUrl, finance: servers.finance.graphqlUrl, justice: servers.justice.graphqlUrl },
       port: 0,
       logger,
@@ -173,7 +177,8 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
       policy: { agreements: () => agreements.source },
       subgraphTokens: () => createSubgraphTokenSigner({ gatewayDid, privateKey: gatewayKey.privateKey }),
       audit: { writer: createAuditWriter(auditDb), db: auditDb },
-    });
+    };
+    gateway = await startGateway(gatewayOptions);
 
     institutionId = (await servers.education.store.registerInstitution({ name: 'Consent Test University', code: `CT${randomUUID().slice(0, 6).toUpperCase()}`, kind: 'UNIVERSITY', city: 'Suzhou', country: 'CN' })).id;
   });
@@ -261,7 +266,8 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     });
     const body = (await response.json()) as { data: { _entities: { degrees: unknown }[] }; extensions?: { consents?: unknown } };
     expect(body.data._entities.map((e) => e.degrees)).toEqual([[{ title: 'Bachelor of Engineering' }], null]);
-    expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'] }]);
+    // `roots`: the root field each release was under, with which the gateway splits a merged fetch.
+    expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'], roots: ['_entities'] }]);
   });
 
   it('puts the consent each release relied on into the gateway\'s audit trail', async () => {
@@ -276,6 +282,77 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     expect(release).toMatchObject({ citizen_did: citizen.did, consent: consent.jti });
     expect(release!.categories).toContain('education.degree');
     expect(release!.fields).toContain('Citizen.degrees');
+  });
+
+  it('answers and audits concurrent requests for different citizens merged into one department fetch as each alone', async () => {
+    // Nine citizens: three consented to their degrees, three to their degrees and results, three to nothing.
+    const citizens: Wallet[] = [];
+    const consentOf = new Map<string, string>();
+    for (let i = 0; i < 9; i++) {
+      const citizen = await citizenWithDegree();
+      citizens.push(citizen);
+      if (i % 3 === 2) continue;
+      const consent = await consentFor(citizen, { categories: i % 3 === 0 ? ['education.degree'] : ['education.degree', 'education.results'] });
+      expect((await register(consent.jwt)).errors).toBeUndefined();
+      consentOf.set(citizen.did, consent.jti);
+    }
+    // A gateway of its own whose fetches to education are held 100 ms on the way: requests sent
+    // at once then always find a fetch of theirs in flight, so the merging is not left to timing.
+    const proxy = await delayingProxy(servers.education.graphqlUrl, 100);
+    const captured = capturingLogger('gateway');
+    const merging = await startGateway({ ...gatewayOptions, subgraphs: { ...gatewayOptions.subgraphs, education: proxy.url }, logger: captured.logger });
+    try {
+      const ask = (citizen: Wallet) => asHr(DEGREES, { did: citizen.did }, PURPOSE, merging.graphqlUrl);
+      const batches = () => captured.lines().filter((line) => line.msg === 'merged fetch' && line.department === 'education').map((line) => line.requests as string[]);
+      const idOf = (response: GraphQLResponse) => response.headers.get('x-request-id')!;
+
+      // One at a time: what each request gets alone (and nothing merged).
+      const alone: GraphQLResponse[] = [];
+      for (const citizen of citizens) alone.push(await ask(citizen));
+      expect(batches()).toEqual([]);
+      const postsBefore = proxy.posts();
+      const together = await Promise.all(citizens.map(ask));
+
+      // Merging happened: a fetch served several of these requests, consenting and non-consenting
+      // citizens' alike, and each merged fetch was one request to education (none fell back to
+      // asking alone), the others one each.
+      const ids = together.map(idOf);
+      const merged = batches();
+      expect(merged.flat().every((id) => ids.includes(id))).toBe(true);
+      expect(merged.some((batch) => batch.length >= 2), JSON.stringify(merged)).toBe(true);
+      const consenting = (id: string) => consentOf.has(citizens[ids.indexOf(id)]!.did);
+      expect(merged.some((batch) => batch.some(consenting) && !batch.every(consenting)), JSON.stringify(merged)).toBe(true);
+      const servedAlone = ids.filter((id) => !merged.flat().includes(id)).length;
+      expect(proxy.posts() - postsBefore).toBe(merged.length + servedAlone);
+
+      // 1. Each answer is the one it got alone: its citizen's consented fields, CONSENT_REQUIRED at its own paths only.
+      const answer = (response: GraphQLResponse) => ({ status: response.status, data: response.data, errors: response.errors });
+      expect(together.map(answer)).toEqual(alone.map(answer));
+      const withheld = (field: string, scope: string) => ({ path: ['citizen', field], scope, reason: 'NO_CONSENT' });
+      for (const [i, citizen] of citizens.entries()) {
+        const expected = [
+          { citizen: { did: citizen.did, degrees: [{ title: 'Bachelor of Engineering' }], courseResults: null }, errors: [withheld('courseResults', 'education.results')] },
+          { citizen: { did: citizen.did, degrees: [{ title: 'Bachelor of Engineering' }], courseResults: [{ grade: 'A' }] }, errors: [] },
+          { citizen: { did: citizen.did, degrees: null, courseResults: null }, errors: [withheld('degrees', 'education.degree'), withheld('courseResults', 'education.results')] },
+        ][i % 3]!;
+        expect({ data: together[i]!.data, errors: consentErrors(together[i]!) }).toEqual({ data: { citizen: expected.citizen }, errors: expected.errors });
+      }
+
+      // 2. Each request's audit entry names its own citizen, under its own consent (or none), as alone.
+      const releasesOf = (response: GraphQLResponse) =>
+        auditDb.query<{ citizen_did: string; consent: string | null; categories: string[]; fields: string[] }>(
+          'SELECT r.citizen_did, r.consent, r.categories, r.fields FROM audit_releases r JOIN audit_entries e ON e.id = r.entry_id WHERE e.request_id = $1',
+          [idOf(response)],
+        );
+      for (const [i, citizen] of citizens.entries()) {
+        const releases = await releasesOf(together[i]!);
+        expect(releases.map((r) => ({ citizen: r.citizen_did, consent: r.consent }))).toEqual([{ citizen: citizen.did, consent: consentOf.get(citizen.did) ?? null }]);
+        expect(releases).toEqual(await releasesOf(alone[i]!));
+      }
+    } finally {
+      await merging.close();
+      await proxy.close();
+    }
   });
 
   it('looks consent up once per request for a whole page of citizens, per citizen', async () => {

@@ -20,8 +20,12 @@ import { consentedCategories } from './consented-categories.ts';
 export interface ConsentGate {
   /** Whether this request needs consent for `scope` at all (a category granted under consent). */
   binds(scope: string): boolean;
-  /** Resolves when `citizen` consented to `scope`; throws CONSENT_REQUIRED otherwise (null: no single citizen). */
-  check(citizen: string | null | undefined, scope: string): Promise<void>;
+  /**
+   * Resolves when `citizen` consented to `scope`; throws CONSENT_REQUIRED otherwise (null: no
+   * single citizen). `root`: the response key of the root field the value is under, so that the
+   * gateway can tell which of the fetches it merged into one request the release was for.
+   */
+  check(citizen: string | null | undefined, scope: string, root?: string): Promise<void>;
   /** The consents this request released data under so far: per citizen (as the request named them), each consent and its categories used. */
   relied(): ReliedConsent[];
 }
@@ -31,6 +35,8 @@ export interface ReliedConsent {
   /** The consent's jti. */
   consent: string;
   categories: string[];
+  /** The response key of the root field it released these categories under (gateway/subgraph-client/merge-operation.ts). */
+  roots?: string[];
 }
 
 /** The gate of one request, or undefined when its decision binds no category to consent. */
@@ -42,19 +48,31 @@ export function createConsentGate(db: Queryable, decision: DecisionContext | und
     agency && purpose
       ? new DataLoader<string, Map<string, string>>((keys) => consentedCategories(db, { agencyKey: identityOf(agency), purpose, citizenKeys: keys, now: now() }), { maxBatchSize: 500 })
       : undefined;
-  // citizen → consent → categories released under it, for the audit trail (the response's extensions).
-  const used = new Map<string, Map<string, Set<string>>>();
+  // citizen → consent → root field → categories released under it there, for the audit trail
+  // (the response's extensions): one entry per root field, so that the gateway can give each
+  // request of a merged fetch the categories released to it, not the union over the fetch.
+  const used = new Map<string, Map<string, Map<string | undefined, Set<string>>>>();
   return {
     binds: (scope) => bound.has(scope),
-    relied: () => [...used].flatMap(([citizen, consents]) => [...consents].map(([consent, categories]) => ({ citizen, consent, categories: [...categories].sort() }))),
-    async check(citizen, scope) {
+    relied: () =>
+      [...used].flatMap(([citizen, consents]) =>
+        [...consents].flatMap(([consent, roots]) =>
+          [...roots].map(([root, categories]) => ({ citizen, consent, categories: [...categories].sort(), ...(root !== undefined && { roots: [root] }) })),
+        ),
+      ),
+    async check(citizen, scope, root) {
       if (!citizen) throw consentRequired(scope, 'NO_CITIZEN', `this record is not about one citizen: no consent can release its ${scope} fields`);
       // An agency and purpose always come with a consent-bound category; without them nothing is released.
       if (!loader) throw consentRequired(scope, 'NO_CONSENT', `${scope} is released only under the citizen's consent to a named agency and purpose`);
       const consent = (await loader.load(identityOf(citizen))).get(scope);
       if (!consent) throw consentRequired(scope, 'NO_CONSENT', `the citizen has not consented to releasing ${scope} to this agency for this purpose`);
-      const byConsent = used.get(citizen) ?? new Map<string, Set<string>>();
-      used.set(citizen, byConsent.set(consent, (byConsent.get(consent) ?? new Set<string>()).add(scope)));
+      let byConsent = used.get(citizen);
+      if (!byConsent) used.set(citizen, (byConsent = new Map()));
+      let byRoot = byConsent.get(consent);
+      if (!byRoot) byConsent.set(consent, (byRoot = new Map()));
+      let categories = byRoot.get(root);
+      if (!categories) byRoot.set(root, (categories = new Set()));
+      categories.add(scope);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema, type ResponsePath } from 'graphql';
 import type { SubgraphContext } from '../department.ts';
 import { isCategoryScope } from './field-scopes.ts';
 
@@ -48,10 +48,17 @@ export function enforceConsent(schema: GraphQLSchema, scopes: Map<string, Map<st
       field.resolve = (source, args, context: SubgraphContext, info) => {
         const gate = context?.consent;
         if (!gate?.binds(scope)) return resolve(source, args, context, info);
-        return gate.check(ownerOf ? ownerOf(source) : null, scope).then(() => resolve(source, args, context, info));
+        return gate.check(ownerOf ? ownerOf(source) : null, scope, rootKey(info.path)).then(() => resolve(source, args, context, info));
       };
       guarded++;
     }
   }
   return guarded;
+}
+
+/** The response key of the root field a value is under (`m0_citizen.degrees.0.title` → `m0_citizen`). */
+function rootKey(path: ResponsePath): string | undefined {
+  let node: ResponsePath = path;
+  while (node.prev) node = node.prev;
+  return typeof node.key === 'string' ? node.key : undefined;
 }
