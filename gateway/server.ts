@@ -98,6 +98,11 @@ export interface StartGatewayOptions {
   verification?: () => { trust: Pick<VerifierTrust, 'dids' | 'checkpoints' | 'accreditations' | 'didVersions'>; nonces: NonceStore } | undefined;
   /** Signs the token every department request carries (subgraph-client/subgraph-token.ts). */
   subgraphTokens?: () => SubgraphTokenSigner | undefined;
+  /**
+   * Merge concurrent fetches to a department that run the same query under the same decision
+   * into one request (subgraph-client/merge-operation.ts; GOVSHARE_MERGE_FETCHES). Default on.
+   */
+  mergeFetches?: boolean;
 }
 
 export interface GatewayServer extends RunningServer {
@@ -204,7 +209,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new DepartmentDataSource({ department: name, url: url!, fetcher, onFetch, ...(options.subgraphTokens && { signer: options.subgraphTokens }) }),
+      new DepartmentDataSource({
+        department: name,
+        url: url!,
+        fetcher,
+        onFetch,
+        ...(options.subgraphTokens && { signer: options.subgraphTokens }),
+        merge: options.mergeFetches !== false,
+      }),
     // Outside production Apollo returns the query plan to any client that asks with a header.
     __exposeQueryPlanExperimental: false,
   });

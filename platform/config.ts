@@ -51,6 +51,11 @@ export interface Config {
   publicUrl: string;
   /** GOVSHARE_POLICY_MODE: how the gateway applies field-level policy (default filter). */
   policyMode: 'filter' | 'reject' | 'dry-run';
+  /**
+   * GOVSHARE_MERGE_FETCHES (on|off, default on): the gateway merges concurrent department
+   * fetches of one query under one decision into one request (gateway/subgraph-client/merge-operation.ts).
+   */
+  mergeFetches: boolean;
   /** GOVSHARE_RATE_LIMIT ("<requests>/<seconds>s", default 1200/60s): each agency's request budget. */
   rateLimit: { limit: number; windowMs: number };
   /** GOVSHARE_OPERATION_ALLOW_LIST: a JSON file of agency DID → allowed operation texts. */
@@ -82,6 +87,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     checkpointLeaves: positive(env, 'GOVSHARE_CHECKPOINT_LEAVES') ?? 1_000,
     publicUrl: '',
     policyMode: policyMode(env.GOVSHARE_POLICY_MODE),
+    mergeFetches: onOff(env, 'GOVSHARE_MERGE_FETCHES', true),
     rateLimit: rateLimit(env.GOVSHARE_RATE_LIMIT),
   };
   if (env.GOVSHARE_OPERATION_ALLOW_LIST) config.operationAllowList = path.resolve(cwd, env.GOVSHARE_OPERATION_ALLOW_LIST);
@@ -173,6 +179,14 @@ function policyMode(raw: string | undefined): Config['policyMode'] {
   if (raw === undefined || raw === '') return 'filter';
   if (raw === 'filter' || raw === 'reject' || raw === 'dry-run') return raw;
   throw new ConfigError(`GOVSHARE_POLICY_MODE must be filter, reject or dry-run, got "${raw}"`);
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 function rateLimit(raw: string | undefined): Config['rateLimit'] {

@@ -79,6 +79,7 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       logger,
       authenticator: () => ledgerSide?.authenticate,
       policy: { mode: config.policyMode, agreements: () => agreements?.source },
+      mergeFetches: config.mergeFetches,
       audit: { writer: audit, db },
       rateLimiter,
       ...(config.operationAllowList && { allowList: readOperationAllowList(config.operationAllowList) }),

@@ -1,21 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../../platform/http/server.ts';
 import type { AuditedContext } from '../audit/request-audit.ts';
 import type { GatewayContext } from '../context.ts';
 import type { PolicyDecision } from '../policy/decide.ts';
+import { createFetchLanes, type FetchLanes } from './fetch-lanes.ts';
 import type { KeepAliveFetcher } from './keep-alive-fetcher.ts';
+import { isMergeable, mergeOperation, mergeVariables, splitMergedResponse, splittable } from './merge-operation.ts';
 import { SUBGRAPH_TOKEN_HEADER, type DecisionContext, type SubgraphTokenSigner } from './subgraph-token.ts';
 
 /**
  * How the gateway calls one department: the lean fetcher, the request id
  * carried along (so one id ties the gateway's log line to each subgraph's),
- * and a count of fetches per subgraph for /metrics.
+ * a count of fetches per subgraph for /metrics, and (option `merge`) the
+ * fetches of concurrent requests that run the same query under the same
+ * decision merged into one (fetch-lanes.ts, merge-operation.ts). A merged
+ * fetch has a request id of its own, which the department logs; the gateway
+ * logs it with the ids of the requests it served.
  */
 export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly department: string;
   private readonly onFetch: (department: string, outcome: 'ok' | 'error', seconds: number) => void;
   private readonly signer: (() => SubgraphTokenSigner | undefined) | undefined;
+  private readonly lanes: FetchLanes<MergeMember, GatewayGraphQLResponse> | undefined;
 
   constructor(options: {
     department: string;
@@ -24,11 +33,14 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     onFetch: (department: string, outcome: 'ok' | 'error', seconds: number) => void;
     /** Signs the gateway token every department requires (unset or not ready: no token sent). */
     signer?: () => SubgraphTokenSigner | undefined;
+    /** Merge concurrent fetches of one query under one decision (default: every fetch leaves alone). */
+    merge?: boolean;
   }) {
     super({ url: options.url, fetcher: options.fetcher as never });
     this.department = options.department;
     this.onFetch = options.onFetch;
     this.signer = options.signer;
+    if (options.merge) this.lanes = createFetchLanes();
     // Subgraphs answer `cache-control: no-store`-free JSON; the gateway computes no cache policy from them.
     this.honorSubgraphCacheControlHeader = false;
   }
@@ -48,22 +60,53 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const response =
+      this.lanes && isIncomingOperation(options) && options.context?.decision && options.context.requestId && options.request.query && isMergeable(options.request.query)
+        ? await this.fetchMerged(this.lanes, options)
+        : await this.fetchOnce(options);
+    recordConsents((options.context as Partial<AuditedContext> | undefined)?.audit, response);
+    return response;
+  }
+
+  /** The fetch, merged with those of other requests that run the same query under the same decision. */
+  private fetchMerged(lanes: FetchLanes<MergeMember, GatewayGraphQLResponse>, options: IncomingOperation): Promise<GatewayGraphQLResponse> {
+    const { context, incomingRequestContext, request } = options;
+    (context as Partial<AuditedContext>).audit?.subgraphs.add(this.department);
+    // Everything the department decides on but the variables: the query and the gateway's decision.
+    const key = JSON.stringify([request.query, decisionContext(context.decision)]);
+    const member: MergeMember = { requestId: context.requestId, variables: request.variables, alone: () => this.fetchOnce(options) };
+    return lanes.fetch(key, member, async (members) => {
+      if (members.length === 1) return Promise.allSettled([members[0]!.alone()]);
+      const batchId = `merged-${randomUUID()}`;
+      // One line ties the merged fetch's id (the one the department logs) to the requests it served.
+      context.logger.info({ batchId, department: this.department, requests: members.map((m) => m.requestId) }, 'merged fetch');
+      const batchContext = { requestId: batchId, logger: context.logger, decision: context.decision } as GatewayContext;
+      // Anything that cannot be told apart per member (the department refused the merged request,
+      // e.g. one member's variable is invalid; no data: a non-null root field failed; an error at
+      // no path; a consent named under no root field): each member asks alone, so that one
+      // member's failure, or its data, never reaches another.
+      const merged = await this.fetchOnce({
+        ...options,
+        request: { query: mergeOperation(request.query!, members.length), variables: mergeVariables(members.map((m) => m.variables)), ...(request.operationName && { operationName: request.operationName }) },
+        context: batchContext,
+        incomingRequestContext: { ...incomingRequestContext, context: batchContext },
+      }).catch(() => undefined);
+      if (!merged || !splittable(merged)) {
+        context.logger.info({ batchId, department: this.department }, 'merged fetch not split: each request asks alone');
+        return Promise.allSettled(members.map((m) => m.alone()));
+      }
+      return members.map((_, index) => ({ status: 'fulfilled' as const, value: splitMergedResponse(merged, index) }));
+    });
+  }
+
+  /** One HTTP exchange with the department, counted for /metrics. */
+  private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const started = process.hrtime.bigint();
     let outcome: 'ok' | 'error' = 'error';
     try {
       const response = await super.process(options);
       if (!response.errors?.length) outcome = 'ok';
-      // What the department released under each citizen's consent, for the audit entry.
-      const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
-      const audit = (options.context as Partial<AuditedContext> | undefined)?.audit;
-      if (audit && Array.isArray(consents)) {
-        for (const c of consents as { citizen?: unknown; consent?: unknown; categories?: unknown }[]) {
-          if (typeof c?.citizen === 'string' && typeof c.consent === 'string' && Array.isArray(c.categories)) {
-            audit.consents.set(c.citizen, { consent: c.consent, categories: c.categories.filter((x): x is string => typeof x === 'string') });
-          }
-        }
-      }
       return response;
     } finally {
       this.onFetch(this.department, outcome, Number(process.hrtime.bigint() - started) / 1e9);
@@ -90,6 +133,35 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
       }
     }
     return super.errorFromResponse(response);
+  }
+}
+
+interface MergeMember {
+  requestId: string;
+  variables: Record<string, unknown> | undefined;
+  /** The member's fetch on its own (as a batch of one, or when the merged one had no data). */
+  alone: () => Promise<GatewayGraphQLResponse>;
+}
+
+type IncomingOperation = Extract<GraphQLDataSourceProcessOptions<GatewayContext>, { incomingRequestContext: unknown }>;
+
+/** A fetch of an operation the gateway is executing (not its health check or schema load). */
+function isIncomingOperation(options: GraphQLDataSourceProcessOptions<GatewayContext>): options is IncomingOperation {
+  return 'incomingRequestContext' in options;
+}
+
+/** What the department released under each citizen's consent (its response's extensions), for the audit entry. */
+function recordConsents(audit: Partial<AuditedContext>['audit'], response: GatewayGraphQLResponse): void {
+  const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
+  if (!audit || !Array.isArray(consents)) return;
+  for (const c of consents as { citizen?: unknown; consent?: unknown; categories?: unknown }[]) {
+    if (typeof c?.citizen === 'string' && typeof c.consent === 'string' && Array.isArray(c.categories)) {
+      const categories = c.categories.filter((x): x is string => typeof x === 'string');
+      // One entry per root field: the same citizen and consent under two fields add up.
+      const known = audit.consents.get(c.citizen);
+      if (known?.consent === c.consent) categories.push(...known.categories.filter((x) => !categories.includes(x)));
+      audit.consents.set(c.citizen, { consent: c.consent, categories: categories.sort() });
+    }
   }
 }
 

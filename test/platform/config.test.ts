@@ -13,6 +13,13 @@ describe('configuration', () => {
     });
   });
 
+  it('merges department fetches unless GOVSHARE_MERGE_FETCHES is off, and refuses anything but on or off', () => {
+    expect(loadConfig({}).mergeFetches).toBe(true);
+    expect(loadConfig({ GOVSHARE_MERGE_FETCHES: 'off' }).mergeFetches).toBe(false);
+    expect(loadConfig({ GOVSHARE_MERGE_FETCHES: 'on' }).mergeFetches).toBe(true);
+    expect(() => loadConfig({ GOVSHARE_MERGE_FETCHES: 'no' })).toThrow(/GOVSHARE_MERGE_FETCHES must be on or off/);
+  });
+
   it('reads production settings', () => {
     const config = loadConfig({
       GOVSHARE_DATA_DIR: '/var/lib/govshare',

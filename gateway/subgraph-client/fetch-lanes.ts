@@ -1,0 +1,94 @@
+/**
+ * Fetches that could leave as one request, held back while one of their kind is in flight.
+ *
+ * A lane per key (the caller's: same department, same operation, same decision). The first
+ * fetch of an idle lane leaves at the end of the current turn of the event loop, together with
+ * any fetch of the same key that arrived in that turn; while a lane has a fetch in flight, new
+ * ones wait, and leave together as soon as it returns. So at low load nothing waits beyond the
+ * turn, and under load the batches grow with the queue, which is when the work they save (one
+ * HTTP exchange, one gateway token, one execution in the department instead of several) counts.
+ */
+export interface FetchLanes<Member, Result> {
+  /**
+   * Runs `member` in a batch of its key. `send` performs one batch and settles each member, in
+   * order (one member may fail while the others get their answers); the first member of a batch
+   * provides it (every member of a key would send the same). A `send` that throws fails the
+   * whole batch.
+   */
+  fetch(key: string, member: Member, send: Send<Member, Result>): Promise<Result>;
+}
+
+export type Send<Member, Result> = (members: Member[]) => Promise<PromiseSettledResult<Result>[]>;
+
+export interface FetchLaneOptions {
+  /** Batches of one key in flight at once (default 1). */
+  maxInFlight?: number;
+  /** Members in one batch at most (default 32); more leave in the next batches. */
+  maxMembers?: number;
+}
+
+interface Waiting<Member, Result> {
+  member: Member;
+  send: Send<Member, Result>;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane<Member, Result> {
+  inFlight: number;
+  queue: Waiting<Member, Result>[];
+  /** A dispatch is due at the end of this turn of the event loop. */
+  scheduled: boolean;
+}
+
+export function createFetchLanes<Member, Result>(options: FetchLaneOptions = {}): FetchLanes<Member, Result> {
+  const maxInFlight = options.maxInFlight ?? 1;
+  const maxMembers = options.maxMembers ?? 32;
+  const lanes = new Map<string, Lane<Member, Result>>();
+
+  const dispatch = (key: string, lane: Lane<Member, Result>) => {
+    while (lane.inFlight < maxInFlight && lane.queue.length > 0) {
+      const batch = lane.queue.splice(0, maxMembers);
+      lane.inFlight++;
+      void sendBatch(batch).finally(() => {
+        lane.inFlight--;
+        if (lane.queue.length > 0) dispatch(key, lane);
+        else if (lane.inFlight === 0 && !lane.scheduled) lanes.delete(key);
+      });
+    }
+  };
+
+  return {
+    fetch(key, member, send) {
+      return new Promise<Result>((resolve, reject) => {
+        let lane = lanes.get(key);
+        if (!lane) lanes.set(key, (lane = { inFlight: 0, queue: [], scheduled: false }));
+        lane.queue.push({ member, send, resolve, reject });
+        if (lane.scheduled) return;
+        // After the I/O callbacks of this turn: answers that arrived together (a busy gateway
+        // reads several per turn) start their next fetches together.
+        lane.scheduled = true;
+        const due = lane;
+        setImmediate(() => {
+          due.scheduled = false;
+          dispatch(key, due);
+          if (due.inFlight === 0 && due.queue.length === 0) lanes.delete(key);
+        });
+      });
+    },
+  };
+}
+
+async function sendBatch<Member, Result>(batch: Waiting<Member, Result>[]): Promise<void> {
+  try {
+    const results = await batch[0]!.send(batch.map((waiting) => waiting.member));
+    if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} fetches got ${results.length} answers`);
+    batch.forEach((waiting, i) => {
+      const result = results[i]!;
+      if (result.status === 'fulfilled') waiting.resolve(result.value);
+      else waiting.reject(result.reason);
+    });
+  } catch (error) {
+    for (const waiting of batch) waiting.reject(error);
+  }
+}
