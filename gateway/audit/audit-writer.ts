@@ -26,8 +26,9 @@ interface Waiting {
 
 /**
  * Group commit: entries that arrive while a transaction is committing wait for the next one,
- * which takes them all (up to `maxBatch`). Under load that is one transaction per batch instead
- * of one per request; alone, an entry commits at once. Nothing is buffered past its commit, so
+ * which takes them all (up to `maxBatch`), and so do entries recorded in the same turn of the
+ * event loop. Under load that is one transaction per batch instead of one per request; alone,
+ * an entry commits at the end of its turn. Nothing is buffered past its commit, so
  * a crash loses only requests that were never answered.
  */
 export function createAuditWriter(db: Queryable, options: { logger?: Logger; maxBatch?: number } = {}): AuditWriter {
@@ -60,7 +61,9 @@ export function createAuditWriter(db: Queryable, options: { logger?: Logger; max
       if (closed) return Promise.reject(Object.assign(new Error('the audit trail is closed'), { code: 'AUDIT_UNAVAILABLE' }));
       return new Promise((resolve, reject) => {
         queue.push({ id: randomUUID(), entry, resolve, reject });
-        flushing ??= flush();
+        // The first entry waits for the end of this turn of the event loop: requests that finish
+        // together (the members of a merged department fetch) then commit in one statement.
+        flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush);
       });
     },
     get pending() {
