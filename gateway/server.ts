@@ -216,6 +216,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         onFetch,
         ...(options.subgraphTokens && { signer: options.subgraphTokens }),
         merge: options.mergeFetches !== false,
+        logger,
       }),
     // Outside production Apollo returns the query plan to any client that asks with a header.
     __exposeQueryPlanExperimental: false,

@@ -3,6 +3,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../../platform/http/server.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { AuditedContext } from '../audit/request-audit.ts';
 import type { GatewayContext } from '../context.ts';
 import type { PolicyDecision } from '../policy/decide.ts';
@@ -25,6 +26,7 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
   private readonly onFetch: (department: string, outcome: 'ok' | 'error', seconds: number) => void;
   private readonly signer: (() => SubgraphTokenSigner | undefined) | undefined;
   private readonly lanes: FetchLanes<MergeMember, GatewayGraphQLResponse> | undefined;
+  private readonly logger: Logger | undefined;
 
   constructor(options: {
     department: string;
@@ -35,12 +37,15 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     signer?: () => SubgraphTokenSigner | undefined;
     /** Merge concurrent fetches of one query under one decision (default: every fetch leaves alone). */
     merge?: boolean;
+    /** The gateway's logger: merged fetches are logged here, under no one request's id. */
+    logger?: Logger;
   }) {
     super({ url: options.url, fetcher: options.fetcher as never });
     this.department = options.department;
     this.onFetch = options.onFetch;
     this.signer = options.signer;
     if (options.merge) this.lanes = createFetchLanes();
+    this.logger = options.logger;
     // Subgraphs answer `cache-control: no-store`-free JSON; the gateway computes no cache policy from them.
     this.honorSubgraphCacheControlHeader = false;
   }
@@ -77,26 +82,42 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     const key = JSON.stringify([request.query, decisionContext(context.decision)]);
     const member: MergeMember = { requestId: context.requestId, variables: request.variables, alone: () => this.fetchOnce(options) };
     return lanes.fetch(key, member, async (members) => {
-      if (members.length === 1) return Promise.allSettled([members[0]!.alone()]);
-      const batchId = `merged-${randomUUID()}`;
-      // One line ties the merged fetch's id (the one the department logs) to the requests it served.
-      context.logger.info({ batchId, department: this.department, requests: members.map((m) => m.requestId) }, 'merged fetch');
-      const batchContext = { requestId: batchId, logger: context.logger, decision: context.decision } as GatewayContext;
-      // Anything that cannot be told apart per member (the department refused the merged request,
-      // e.g. one member's variable is invalid; no data: a non-null root field failed; an error at
-      // no path; a consent named under no root field): each member asks alone, so that one
-      // member's failure, or its data, never reaches another.
-      const merged = await this.fetchOnce({
-        ...options,
-        request: { query: mergeOperation(request.query!, members.length), variables: mergeVariables(members.map((m) => m.variables)), ...(request.operationName && { operationName: request.operationName }) },
-        context: batchContext,
-        incomingRequestContext: { ...incomingRequestContext, context: batchContext },
-      }).catch(() => undefined);
-      if (!merged || !splittable(merged)) {
-        context.logger.info({ batchId, department: this.department }, 'merged fetch not split: each request asks alone');
-        return Promise.allSettled(members.map((m) => m.alone()));
+      if (members.length === 1) {
+        // In flight until it is answered: that is the window in which the next fetches gather.
+        const answer = members[0]!.alone();
+        await answer.catch(() => undefined);
+        return [answer];
       }
-      return members.map((_, index) => ({ status: 'fulfilled' as const, value: splitMergedResponse(merged, index) }));
+      const batchId = `merged-${randomUUID()}`;
+      const requests = members.map((m) => m.requestId);
+      // One line ties the merged fetch's id (the one the department logs) to the requests it served.
+      this.logger?.info({ batchId, department: this.department, requests }, 'merged fetch');
+      const batchContext = { requestId: batchId, logger: context.logger, decision: context.decision } as GatewayContext;
+      let merged: GatewayGraphQLResponse;
+      try {
+        merged = await this.fetchOnce({
+          ...options,
+          request: { query: mergeOperation(request.query!, members.length), variables: mergeVariables(members.map((m) => m.variables)), ...(request.operationName && { operationName: request.operationName }) },
+          context: batchContext,
+          incomingRequestContext: { ...incomingRequestContext, context: batchContext },
+        });
+      } catch (error) {
+        // Refused before it ran (HTTP 4xx: one member's variable is invalid, the body is too
+        // large): each member asks alone, so that one member's refusal never becomes another's.
+        // Otherwise (unreachable, timed out, 5xx) every member gets the error its own fetch
+        // would most likely have got, without N more requests to a department in trouble.
+        if (!refusedBeforeRunning.has(error as object)) throw error;
+        this.logger?.info({ batchId, department: this.department, requests, reason: (error as Error).message }, 'merged fetch refused: each request asks alone');
+        return members.map((m) => m.alone());
+      }
+      // An answer that cannot be told apart per member (no data: a non-null root field failed;
+      // an error at no path; a consent named under no root field): each member asks alone. Only
+      // read-only queries are merged (merge-operation.ts), so asking again changes nothing.
+      if (!splittable(merged)) {
+        this.logger?.info({ batchId, department: this.department, requests }, 'merged fetch not split: each request asks alone');
+        return members.map((m) => m.alone());
+      }
+      return members.map((_, index) => Promise.resolve(splitMergedResponse(merged, index)));
     });
   }
 
@@ -121,6 +142,13 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
    * a department that could not answer.
    */
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    const error = await this.describeRefusal(response);
+    // A 4xx is the department declining the request as sent: nothing of it ran (fetchMerged).
+    if (response.status >= 400 && response.status < 500) refusedBeforeRunning.add(error);
+    return error;
+  }
+
+  private async describeRefusal(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
     if (response.status === 503) {
       return new GraphQLError(`${this.department} cannot answer yet`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
     }
@@ -135,6 +163,9 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     return super.errorFromResponse(response);
   }
 }
+
+/** Errors of HTTP 4xx answers: the department refused the request before running any of it. */
+const refusedBeforeRunning = new WeakSet<object>();
 
 interface MergeMember {
   requestId: string;

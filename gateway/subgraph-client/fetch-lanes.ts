@@ -10,15 +10,16 @@
  */
 export interface FetchLanes<Member, Result> {
   /**
-   * Runs `member` in a batch of its key. `send` performs one batch and settles each member, in
-   * order (one member may fail while the others get their answers); the first member of a batch
-   * provides it (every member of a key would send the same). A `send` that throws fails the
-   * whole batch.
+   * Runs `member` in a batch of its key. `send` performs one batch: the lane counts it in flight
+   * until `send`'s promise settles, and then each member gets its own answer from the array it
+   * holds, in order (one member may fail while the others get theirs, and a member still on its
+   * way does not hold up the lane). The first member of a batch provides `send` (every member of
+   * a key would send the same). A `send` that throws fails the whole batch.
    */
   fetch(key: string, member: Member, send: Send<Member, Result>): Promise<Result>;
 }
 
-export type Send<Member, Result> = (members: Member[]) => Promise<PromiseSettledResult<Result>[]>;
+export type Send<Member, Result> = (members: Member[]) => Promise<Promise<Result>[]>;
 
 export interface FetchLaneOptions {
   /** Batches of one key in flight at once (default 1). */
@@ -81,13 +82,9 @@ export function createFetchLanes<Member, Result>(options: FetchLaneOptions = {})
 
 async function sendBatch<Member, Result>(batch: Waiting<Member, Result>[]): Promise<void> {
   try {
-    const results = await batch[0]!.send(batch.map((waiting) => waiting.member));
-    if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} fetches got ${results.length} answers`);
-    batch.forEach((waiting, i) => {
-      const result = results[i]!;
-      if (result.status === 'fulfilled') waiting.resolve(result.value);
-      else waiting.reject(result.reason);
-    });
+    const answers = await batch[0]!.send(batch.map((waiting) => waiting.member));
+    if (answers.length !== batch.length) throw new Error(`a batch of ${batch.length} fetches got ${answers.length} answers`);
+    batch.forEach((waiting, i) => answers[i]!.then(waiting.resolve, waiting.reject));
   } catch (error) {
     for (const waiting of batch) waiting.reject(error);
   }

@@ -10,16 +10,22 @@ import { Lru } from '../policy/lru.ts';
  * for an entity hop), so N members become one execution in the department, whose batch loaders
  * then read all N citizens with one query each (subgraphs/kit/loaders.ts).
  *
- * Only a query qualifies (a mutation's fields run in order and change things: never merged),
- * with root selections that are all fields, and no fragment definitions or operation
- * directives, so renaming is the whole rewrite. GraphQL executes each root field of a query
- * independently (spec, "Executing Selection Sets"), so a member's part of the merged answer is
- * what it would get alone, except when a failing non-null root field nulls the whole `data`:
- * the caller then asks each member alone (data-source.ts).
+ * Only a read-only query qualifies, short enough to copy N times (MAX_MERGED_QUERY):
+ * - never a mutation (its fields run in order and change things);
+ * - never a root field that takes a signed request (`authorization`, e.g. my…Consents): the
+ *   department uses it up, so it must not run twice should the members have to ask alone;
+ * - root selections that are all fields, and no fragment definitions or operation directives,
+ *   so that renaming is the whole rewrite.
+ * GraphQL executes each root field of a query on its own (spec, "Executing Selection Sets"), so
+ * a member's part of the merged answer is what it would get alone, except when a failing
+ * non-null root field nulls the whole `data`: splittable() says so, and the members ask alone.
  */
 
+/** Longer operation texts are not merged: the merged text holds one copy per member. */
+export const MAX_MERGED_QUERY = 4096;
+
 const mergeableCache = new Lru<string, boolean>(512);
-const mergedCache = new Lru<string, string>(512);
+const mergedCache = new Lru<string, string>(64);
 
 /** The prefix of member `index`'s root fields and variables. */
 export function memberPrefix(index: number): string {
@@ -28,6 +34,7 @@ export function memberPrefix(index: number): string {
 
 /** Whether fetches of this operation text can be merged (cached per text). */
 export function isMergeable(query: string): boolean {
+  if (query.length > MAX_MERGED_QUERY) return false;
   let known = mergeableCache.get(query);
   if (known === undefined) mergeableCache.set(query, (known = checkMergeable(query)));
   return known;
@@ -42,7 +49,7 @@ function checkMergeable(query: string): boolean {
       operation?.kind === Kind.OPERATION_DEFINITION &&
       operation.operation === 'query' &&
       !operation.directives?.length &&
-      operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD)
+      operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && !selection.arguments?.some((argument) => argument.name.value === 'authorization'))
     );
   } catch {
     return false;
@@ -104,29 +111,28 @@ export function splittable(response: GatewayGraphQLResponse): boolean {
 /**
  * Member `index`'s answer out of a merged one that is splittable: its root fields under their
  * own names, the errors at its paths (renamed back), and the `extensions.consents` entries
- * released under its root fields. Other extensions are copied to every member.
+ * released under its root fields. Other extensions are about the merged request: dropped.
  */
 export function splitMergedResponse(response: GatewayGraphQLResponse, index: number): GatewayGraphQLResponse {
   const prefix = memberPrefix(index);
   const own = (key: unknown): key is string => typeof key === 'string' && key.startsWith(prefix);
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(response.data ?? {})) if (own(key)) data[key.slice(prefix.length)] = value;
+  // fromEntries defines each key as data, even one named __proto__ (an alias a client may choose).
+  const data = Object.fromEntries(Object.entries(response.data ?? {}).flatMap(([key, value]) => (own(key) ? [[key.slice(prefix.length), value]] : [])));
   const split: GatewayGraphQLResponse = { data };
   const errors = (response.errors ?? []).flatMap((error) => {
     const head = error.path?.[0];
     return own(head) ? [{ ...error, path: [head.slice(prefix.length), ...error.path!.slice(1)] }] : [];
   });
   if (errors.length > 0) split.errors = errors;
-  const { consents, ...rest } = (response.extensions ?? {}) as { consents?: unknown };
-  const extensions: Record<string, unknown> = { ...rest };
+  // Only the extension known to be per root field is kept: any other is about the merged request.
+  const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
   if (Array.isArray(consents)) {
     const mine = consents.flatMap((entry: { roots: unknown[] }) => {
       const roots = entry.roots.filter(own).map((root) => root.slice(prefix.length));
       return roots.length > 0 ? [{ ...entry, roots }] : [];
     });
-    if (mine.length > 0) extensions.consents = mine;
+    if (mine.length > 0) split.extensions = { consents: mine };
   }
-  if (Object.keys(extensions).length > 0) split.extensions = extensions;
   if (response.http) split.http = response.http;
   return split;
 }

@@ -8,13 +8,13 @@ function recordingSend() {
   let inFlight = 0;
   let maxInFlight = 0;
   const send = (members: string[]) =>
-    new Promise<PromiseSettledResult<string>[]>((resolve) => {
+    new Promise<Promise<string>[]>((resolve) => {
       batches.push(members);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       pending.push(() => {
         inFlight--;
-        resolve(members.map((m) => ({ status: 'fulfilled', value: `answer to ${m}` })));
+        resolve(members.map((m) => Promise.resolve(`answer to ${m}`)));
       });
     });
   return { send, batches, releaseNext: () => pending.shift()?.(), maxInFlight: () => maxInFlight };
@@ -80,7 +80,7 @@ describe('fetch lanes', () => {
     let calls = 0;
     const send = async (members: string[]) => {
       if (calls++ === 0) throw new Error('department down');
-      return members.map((m) => ({ status: 'fulfilled' as const, value: `answer to ${m}` }));
+      return members.map((m) => Promise.resolve(`answer to ${m}`));
     };
     const failed = ['a', 'b'].map((m) => lanes.fetch('k', m, send));
     await expect(Promise.all(failed.map((p) => p.catch((e: Error) => e.message)))).resolves.toEqual(['department down', 'department down']);
@@ -89,15 +89,26 @@ describe('fetch lanes', () => {
 
   it('fails only the member whose part failed', async () => {
     const lanes = createFetchLanes<string, string>();
-    const send = async (members: string[]) =>
-      members.map((m): PromiseSettledResult<string> => (m === 'bad' ? { status: 'rejected', reason: new Error('INVALID_DID') } : { status: 'fulfilled', value: `answer to ${m}` }));
+    const send = async (members: string[]) => members.map((m) => (m === 'bad' ? Promise.reject(new Error('INVALID_DID')) : Promise.resolve(`answer to ${m}`)));
     const answers = ['a', 'bad', 'c'].map((m) => lanes.fetch('k', m, send).catch((e: Error) => e.message));
     expect(await Promise.all(answers)).toEqual(['answer to a', 'INVALID_DID', 'answer to c']);
   });
 
+  it('frees the lane once the batch is sent: a member still on its way holds up nobody', async () => {
+    const lanes = createFetchLanes<string, string>();
+    let releaseSlow!: () => void;
+    const slow = new Promise<string>((resolve) => (releaseSlow = () => resolve('slow answer')));
+    const first = ['a', 'slow'].map((m) => lanes.fetch('k', m, async (members) => members.map((x) => (x === 'slow' ? slow : Promise.resolve(`answer to ${x}`)))));
+    expect(await first[0]).toBe('answer to a');
+    // The slow member has not answered, yet the next fetch of the key leaves and is answered.
+    await expect(lanes.fetch('k', 'b', async (members) => members.map((x) => Promise.resolve(`answer to ${x}`)))).resolves.toBe('answer to b');
+    releaseSlow();
+    expect(await first[1]).toBe('slow answer');
+  });
+
   it('fails the batch when send answers a different number of members', async () => {
     const lanes = createFetchLanes<string, string>();
-    const answers = ['a', 'b'].map((m) => lanes.fetch('k', m, async () => [{ status: 'fulfilled' as const, value: 'only one' }]));
+    const answers = ['a', 'b'].map((m) => lanes.fetch('k', m, async () => [Promise.resolve('only one')]));
     for (const answer of answers) await expect(answer).rejects.toThrow('a batch of 2 fetches got 1 answers');
   });
 });

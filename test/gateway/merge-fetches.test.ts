@@ -77,7 +77,7 @@ describe('merged department fetches', () => {
     const before = log.lines().length;
     const answers = await Promise.all(dids.map((did) => gql(merging.graphqlUrl, CROSS, { did })));
     // The invalid one was in a merged fetch, which the department refused, so each asked alone.
-    expect(log.lines().slice(before).filter((l) => l.msg === 'merged fetch not split: each request asks alone').length).toBeGreaterThan(0);
+    expect(log.lines().slice(before).filter((l) => l.msg === 'merged fetch refused: each request asks alone').length).toBeGreaterThan(0);
     for (const [i, did] of dids.entries()) {
       if (did === invalid) {
         expect(answers[i]!.data).toEqual(alone.data);
@@ -88,6 +88,25 @@ describe('merged department fetches', () => {
         expect(answers[i]!.errors).toBeUndefined();
         expect(answers[i]!.data).toEqual(alone_(did));
       }
+    }
+  });
+
+  it('gives every member the error of a merged fetch the department could not answer, without asking again for each', async () => {
+    proxy.failPosts(true);
+    try {
+      // What a request gets alone when education answers 502.
+      const alone = await gql(separate.graphqlUrl, CROSS, { did: citizens[0]!.did });
+      expect(alone.errors?.length).toBeGreaterThan(0);
+      const before = proxy.posts();
+      const answers = await Promise.all(citizens.slice(0, 6).map((c) => gql(merging.graphqlUrl, CROSS, { did: c.did })));
+      for (const answer of answers) {
+        expect(answer.data).toEqual(alone.data);
+        expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(alone.errors?.map((e) => e.extensions?.code));
+      }
+      // One fetch alone, one merged for the rest: not one more per member after the failure.
+      expect(proxy.posts() - before).toBeLessThanOrEqual(3);
+    } finally {
+      proxy.failPosts(false);
     }
   });
 

@@ -68,6 +68,11 @@ describe('which fetches may be merged', () => {
     expect(isMergeable('query A { x } query B { y }')).toBe(false);
     expect(isMergeable('query {')).toBe(false);
   });
+
+  it('never a root field that takes a signed single-use request, nor a text too long to copy per member', () => {
+    expect(isMergeable('query($a: String!) { myEducationConsents(authorization: $a) { jti } }')).toBe(false);
+    expect(isMergeable(`query { citizen(did: "${'x'.repeat(5000)}") { name } }`)).toBe(false);
+  });
 });
 
 describe('a merged fetch', () => {
@@ -132,10 +137,18 @@ describe('a merged fetch', () => {
         other: 1,
       },
     };
+    // `other` is about the merged request, not any one member: nobody gets it.
     expect(splittable(merged)).toBe(true);
-    expect(splitMergedResponse(merged, 0)).toEqual({ data: { citizen: { name: 'A' } }, extensions: { consents: [{ citizen: 'did:a', consent: 'ca', categories: ['education.degree'], roots: ['citizen'] }], other: 1 } });
+    expect(splitMergedResponse(merged, 0)).toEqual({ data: { citizen: { name: 'A' } }, extensions: { consents: [{ citizen: 'did:a', consent: 'ca', categories: ['education.degree'], roots: ['citizen'] }] } });
     // m1_ is not a prefix of m10_: member 1 released nothing under consent.
-    expect(splitMergedResponse(merged, 1)).toEqual({ data: { citizen: { name: 'B' } }, extensions: { other: 1 } });
-    expect(splitMergedResponse(merged, 10).extensions).toEqual({ consents: [{ citizen: 'did:k', consent: 'ck', categories: ['education.degree'], roots: ['citizen'] }], other: 1 });
+    expect(splitMergedResponse(merged, 1)).toEqual({ data: { citizen: { name: 'B' } } });
+    expect(splitMergedResponse(merged, 10).extensions).toEqual({ consents: [{ citizen: 'did:k', consent: 'ck', categories: ['education.degree'], roots: ['citizen'] }] });
+  });
+
+  it('keeps a root field aliased __proto__ as data', async () => {
+    const query = 'query($did: String!) { __proto__: citizen(did: $did) { did } }';
+    const { split, alone } = await mergedAndAlone(query, [{ did: 'a' }, { did: 'b' }]);
+    expect(split).toEqual(alone);
+    expect(Object.keys(split[1]!.data!)).toEqual(['__proto__']);
   });
 });
