@@ -37,6 +37,8 @@ export interface FederationOptions {
   logDir: string;
   citizens: number;
   log: (line: string) => void;
+  /** Our gateway merges concurrent department fetches (its default); false: GOVSHARE_MERGE_FETCHES=off (`--unmerged`). */
+  mergeFetches?: boolean;
   /** Run both gateways and the departments under `node --cpu-prof`, writing their profiles here when they stop (bench/profile.ts). */
   profileDir?: string;
 }
@@ -93,7 +95,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     const subgraphs = DEPARTMENTS.map((d) => `${d}=${departments[d].url}`).join(',');
     const gatewayPort = ports[DEPARTMENTS.length]!;
     const ours = startChild('our gateway', CLI, ['serve', 'gateway'], {
-      env: cleanEnv({ GOVSHARE_DATA_DIR: options.dataDir, GOVSHARE_SUBGRAPHS: subgraphs, PORT: String(gatewayPort), LEDGER_PORT: ledgerPort, GOVSHARE_RATE_LIMIT: BENCH_RATE_LIMIT }),
+      env: cleanEnv({ GOVSHARE_DATA_DIR: options.dataDir, GOVSHARE_SUBGRAPHS: subgraphs, PORT: String(gatewayPort), LEDGER_PORT: ledgerPort, GOVSHARE_RATE_LIMIT: BENCH_RATE_LIMIT, ...(options.mergeFetches === false && { GOVSHARE_MERGE_FETCHES: 'off' }) }),
       logFile: path.join(options.logDir, 'gateway.log'),
       ...(options.profileDir && { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] }),
     });

@@ -23,8 +23,8 @@ import { bodies, targets, type Target } from './targets.ts';
  * there, which on two busy cores is often. The CPU ms/req figures (from
  * /proc) are the CPU actually used.
  */
-export async function profileGateways(options: { tmp: string; quick: boolean; log: (line: string) => void; out: (line: string) => void }): Promise<void> {
-  const { tmp, quick, log, out } = options;
+export async function profileGateways(options: { tmp: string; quick: boolean; log: (line: string) => void; out: (line: string) => void; mergeFetches: boolean }): Promise<void> {
+  const { tmp, quick, log, out, mergeFetches } = options;
   const citizens = quick ? 50 : 200;
   const rotated = Math.min(citizens, 100);
   const seconds = quick ? 8 : 20;
@@ -33,7 +33,7 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
   const profileDir = path.join(tmp, 'profiles');
   log(`profile: seeding ${citizens} demo citizens`);
   await seed({ dataDir, logDir, citizens, log });
-  const federation = await startFederation({ dataDir, logDir, citizens, log, profileDir });
+  const federation = await startFederation({ dataDir, logDir, citizens, log, profileDir, mergeFetches });
   const passes: Array<{ target: Target; result: LoadResult }> = [];
   try {
     const list = targets({ finance: { ...federation.departments.finance, headers: federation.gatewayHeaders.finance }, ours: federation.ours, bare: federation.bare }).filter((t) => t.id === 'ours-cross' || t.id === 'bare-cross');

@@ -26,18 +26,26 @@ import { measureVerify } from './verify.ts';
 import { answerProblem, bodies, targets, type Target, type TargetId } from './targets.ts';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    unmerged: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: npm run bench [-- --quick] [-- --profile]\n' +
-      '  --quick    a short pass (fewer citizens, one round of 3 s per target, one warm start of up)\n' +
-      '  --profile  no figures: CPU profiles of both gateways under the cross-department load, summarised\n',
+    'usage: npm run bench [-- --quick] [-- --profile] [-- --unmerged]\n' +
+      '  --quick     a short pass (fewer citizens, one round of 3 s per target, one warm start of up)\n' +
+      '  --profile   no figures: CPU profiles of both gateways under the cross-department load, summarised\n' +
+      '  --unmerged  our gateway with GOVSHARE_MERGE_FETCHES=off: what the figures are without merged department fetches\n',
   );
   process.exit(0);
 }
 
 const quick = args.quick!;
+/** Our gateway merges concurrent department fetches unless told not to (GOVSHARE_MERGE_FETCHES). */
+const mergeFetches = !args.unmerged;
 const CITIZENS = quick ? 50 : 200;
 /** Citizens whose DIDs the requests rotate through. */
 const ROTATED = Math.min(CITIZENS, 100);
@@ -45,8 +53,8 @@ const ROTATED = Math.min(CITIZENS, 100);
 // machine comes in bursts, and alternating rounds spread a burst over both
 // sides of each comparison instead of spoiling one side.
 const settings: LoadSettings = quick
-  ? { connections: 16, seconds: 3, warmupSeconds: 2, rounds: 1, dids: ROTATED }
-  : { connections: 16, seconds: 5, warmupSeconds: 3, rounds: 4, dids: ROTATED };
+  ? { connections: 16, seconds: 3, warmupSeconds: 2, rounds: 1, dids: ROTATED, mergeFetches }
+  : { connections: 16, seconds: 5, warmupSeconds: 3, rounds: 4, dids: ROTATED, mergeFetches };
 const WARM_STARTS = quick ? 1 : 3;
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
@@ -73,14 +81,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const loadBefore = loadAverage();
-  log(`${quick ? 'quick pass' : 'full run'}: ${os.cpus().length} cores, node ${process.version}, load average ${loadBefore}; work dir ${tmp}`);
+  log(`${quick ? 'quick pass' : 'full run'}${mergeFetches ? '' : ' with merged fetches OFF (--unmerged)'}: ${os.cpus().length} cores, node ${process.version}, load average ${loadBefore}; work dir ${tmp}`);
   const warnings: string[] = [];
 
   // 1. The servers under test, over freshly seeded embedded databases.
   const dataDir = path.join(tmp, 'data');
   log(`seeding ${CITIZENS} demo citizens (govshare seed)`);
   await seed({ dataDir, logDir, citizens: CITIZENS, log });
-  const federation = await startFederation({ dataDir, logDir, citizens: CITIZENS, log });
+  const federation = await startFederation({ dataDir, logDir, citizens: CITIZENS, log, mergeFetches });
   warnings.push(...federation.warnings);
 
   // 2. Load, one target at a time.
@@ -221,7 +229,7 @@ async function measureTargets(
 }
 
 try {
-  if (args.profile) await profileGateways({ tmp, quick, log, out });
+  if (args.profile) await profileGateways({ tmp, quick, log, out, mergeFetches });
   else await main();
   await cleanup();
 } catch (error) {
