@@ -22,8 +22,6 @@ export interface FetchLanes<Member, Result> {
 export type Send<Member, Result> = (members: Member[]) => Promise<Promise<Result>[]>;
 
 export interface FetchLaneOptions {
-  /** Batches of one key in flight at once (default 1). */
-  maxInFlight?: number;
   /** Members in one batch at most (default 32); more leave in the next batches. */
   maxMembers?: number;
 }
@@ -36,34 +34,36 @@ interface Waiting<Member, Result> {
 }
 
 interface Lane<Member, Result> {
-  inFlight: number;
+  /** A batch of this key is in flight: new fetches wait for it. */
+  busy: boolean;
   queue: Waiting<Member, Result>[];
   /** A dispatch is due at the end of this turn of the event loop. */
   scheduled: boolean;
 }
 
 export function createFetchLanes<Member, Result>(options: FetchLaneOptions = {}): FetchLanes<Member, Result> {
-  const maxInFlight = options.maxInFlight ?? 1;
   const maxMembers = options.maxMembers ?? 32;
   const lanes = new Map<string, Lane<Member, Result>>();
 
+  /** Sends the next batch if the lane is free; forgets a lane with nothing in flight, waiting or due. */
   const dispatch = (key: string, lane: Lane<Member, Result>) => {
-    while (lane.inFlight < maxInFlight && lane.queue.length > 0) {
-      const batch = lane.queue.splice(0, maxMembers);
-      lane.inFlight++;
-      void sendBatch(batch).finally(() => {
-        lane.inFlight--;
-        if (lane.queue.length > 0) dispatch(key, lane);
-        else if (lane.inFlight === 0 && !lane.scheduled) lanes.delete(key);
-      });
+    if (lane.busy) return;
+    if (lane.queue.length === 0) {
+      if (!lane.scheduled) lanes.delete(key);
+      return;
     }
+    lane.busy = true;
+    void sendBatch(lane.queue.splice(0, maxMembers)).finally(() => {
+      lane.busy = false;
+      dispatch(key, lane);
+    });
   };
 
   return {
     fetch(key, member, send) {
       return new Promise<Result>((resolve, reject) => {
         let lane = lanes.get(key);
-        if (!lane) lanes.set(key, (lane = { inFlight: 0, queue: [], scheduled: false }));
+        if (!lane) lanes.set(key, (lane = { busy: false, queue: [], scheduled: false }));
         lane.queue.push({ member, send, resolve, reject });
         if (lane.scheduled) return;
         // After the I/O callbacks of this turn: answers that arrived together (a busy gateway
@@ -73,7 +73,6 @@ export function createFetchLanes<Member, Result>(options: FetchLaneOptions = {})
         setImmediate(() => {
           due.scheduled = false;
           dispatch(key, due);
-          if (due.inFlight === 0 && due.queue.length === 0) lanes.delete(key);
         });
       });
     },

@@ -22,13 +22,13 @@ import { Lru } from '../policy/lru.ts';
  */
 
 /** Longer operation texts are not merged: the merged text holds one copy per member. */
-export const MAX_MERGED_QUERY = 4096;
+const MAX_MERGED_QUERY = 4096;
 
 const mergeableCache = new Lru<string, boolean>(512);
 const mergedCache = new Lru<string, string>(64);
 
 /** The prefix of member `index`'s root fields and variables. */
-export function memberPrefix(index: number): string {
+function memberPrefix(index: number): string {
   return `m${index}_`;
 }
 
@@ -99,13 +99,13 @@ export function mergeVariables(members: readonly (Record<string, unknown> | unde
 
 /**
  * Whether every part of a merged answer belongs to one member: it has data, every error has a
- * path, and every consent entry names its root fields. Otherwise the members ask alone.
+ * path, and every consent entry names its root field. Otherwise the members ask alone.
  */
 export function splittable(response: GatewayGraphQLResponse): boolean {
   if (response.data === null || response.data === undefined) return false;
   if (response.errors?.some((error) => !error.path?.length)) return false;
   const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
-  return consents === undefined || (Array.isArray(consents) && consents.every((entry: { roots?: unknown }) => Array.isArray(entry?.roots) && entry.roots.length > 0));
+  return consents === undefined || (Array.isArray(consents) && consents.every((entry: { root?: unknown }) => typeof entry?.root === 'string'));
 }
 
 /**
@@ -127,10 +127,7 @@ export function splitMergedResponse(response: GatewayGraphQLResponse, index: num
   // Only the extension known to be per root field is kept: any other is about the merged request.
   const consents = (response.extensions as { consents?: unknown } | undefined)?.consents;
   if (Array.isArray(consents)) {
-    const mine = consents.flatMap((entry: { roots: unknown[] }) => {
-      const roots = entry.roots.filter(own).map((root) => root.slice(prefix.length));
-      return roots.length > 0 ? [{ ...entry, roots }] : [];
-    });
+    const mine = consents.flatMap((entry: { root: string }) => (own(entry.root) ? [{ ...entry, root: entry.root.slice(prefix.length) }] : []));
     if (mine.length > 0) split.extensions = { consents: mine };
   }
   if (response.http) split.http = response.http;

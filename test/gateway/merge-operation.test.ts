@@ -131,18 +131,18 @@ describe('a merged fetch', () => {
       data: { m0_citizen: { name: 'A' }, m1_citizen: { name: 'B' }, m10_citizen: { name: 'K' } },
       extensions: {
         consents: [
-          { citizen: 'did:a', consent: 'ca', categories: ['education.degree'], roots: ['m0_citizen'] },
-          { citizen: 'did:k', consent: 'ck', categories: ['education.degree'], roots: ['m10_citizen'] },
+          { citizen: 'did:a', consent: 'ca', categories: ['education.degree'], root: 'm0_citizen' },
+          { citizen: 'did:k', consent: 'ck', categories: ['education.degree'], root: 'm10_citizen' },
         ],
         other: 1,
       },
     };
     // `other` is about the merged request, not any one member: nobody gets it.
     expect(splittable(merged)).toBe(true);
-    expect(splitMergedResponse(merged, 0)).toEqual({ data: { citizen: { name: 'A' } }, extensions: { consents: [{ citizen: 'did:a', consent: 'ca', categories: ['education.degree'], roots: ['citizen'] }] } });
+    expect(splitMergedResponse(merged, 0)).toEqual({ data: { citizen: { name: 'A' } }, extensions: { consents: [{ citizen: 'did:a', consent: 'ca', categories: ['education.degree'], root: 'citizen' }] } });
     // m1_ is not a prefix of m10_: member 1 released nothing under consent.
     expect(splitMergedResponse(merged, 1)).toEqual({ data: { citizen: { name: 'B' } } });
-    expect(splitMergedResponse(merged, 10).extensions).toEqual({ consents: [{ citizen: 'did:k', consent: 'ck', categories: ['education.degree'], roots: ['citizen'] }] });
+    expect(splitMergedResponse(merged, 10).extensions).toEqual({ consents: [{ citizen: 'did:k', consent: 'ck', categories: ['education.degree'], root: 'citizen' }] });
   });
 
   it('keeps a root field aliased __proto__ as data', async () => {

@@ -266,8 +266,8 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     });
     const body = (await response.json()) as { data: { _entities: { degrees: unknown }[] }; extensions?: { consents?: unknown } };
     expect(body.data._entities.map((e) => e.degrees)).toEqual([[{ title: 'Bachelor of Engineering' }], null]);
-    // `roots`: the root field each release was under, with which the gateway splits a merged fetch.
-    expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'], roots: ['_entities'] }]);
+    // `root`: the root field the release was under, with which the gateway splits a merged fetch.
+    expect(body.extensions?.consents).toEqual([{ citizen: citizen.did, consent: consent.jti, categories: ['education.degree'], root: '_entities' }]);
   });
 
   it('puts the consent each release relied on into the gateway\'s audit trail', async () => {

@@ -36,7 +36,7 @@ export interface ReliedConsent {
   consent: string;
   categories: string[];
   /** The response key of the root field it released these categories under (gateway/subgraph-client/merge-operation.ts). */
-  roots?: string[];
+  root?: string;
 }
 
 /** The gate of one request, or undefined when its decision binds no category to consent. */
@@ -57,7 +57,7 @@ export function createConsentGate(db: Queryable, decision: DecisionContext | und
     relied: () =>
       [...used].flatMap(([citizen, consents]) =>
         [...consents].flatMap(([consent, roots]) =>
-          [...roots].map(([root, categories]) => ({ citizen, consent, categories: [...categories].sort(), ...(root !== undefined && { roots: [root] }) })),
+          [...roots].map(([root, categories]) => ({ citizen, consent, categories: [...categories].sort(), ...(root !== undefined && { root }) })),
         ),
       ),
     async check(citizen, scope, root) {
