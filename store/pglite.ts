@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireDirectoryLock } from './lock.ts';
-import { TYPE_OIDS, parseDate, parseInt8, parseTimestamp, type Database, type Queryable } from './database.ts';
+import { preparedStatements } from './pglite-statements.ts';
+import { TYPE_OIDS, parseDate, parseInt8, parseTimestamp, type Database } from './database.ts';
 
 /**
  * A department's embedded database: PGlite (PostgreSQL compiled to WASM) in
@@ -16,9 +17,10 @@ export async function openPGlite(dataDir: string, department: string): Promise<D
   try {
     const dir = path.join(home, 'pg');
     fs.mkdirSync(home, { recursive: true });
+    // Three departments on one machine: small buffers keep each near 100 MB.
+    const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
     const pg = await PGlite.create(dir, {
-      // Three departments on one machine: small buffers keep each near 100 MB.
-      startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+      startParams,
       parsers: {
         [TYPE_OIDS.INT8]: parseInt8,
         [TYPE_OIDS.DATE]: parseDate,
@@ -26,15 +28,21 @@ export async function openPGlite(dataDir: string, department: string): Promise<D
       },
     });
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${department}; SET search_path TO ${department}`);
-    const run: Queryable['query'] = async (sql, params) => (await pg.query(sql, params as unknown[])).rows as never;
+    // Every parameterised statement runs prepared, in one protocol exchange (pglite-statements.ts),
+    // under the same locks PGlite's own query takes: outside a transaction both (none may be open),
+    // inside one only the query lock (the transaction holds the other).
+    const statements = preparedStatements(pg);
     return {
       kind: 'pglite',
       location: dir,
-      query: run,
+      query: (sql, params) => pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => statements.run(sql, params))),
       async transaction(work) {
         return pg.transaction((tx) =>
           work({
-            query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never,
+            query: async (sql, params) => {
+              if (tx.closed) throw new Error('Transaction is closed');
+              return pg._runExclusiveQuery(() => statements.run(sql, params));
+            },
             exec: async (sql) => void (await tx.exec(sql)),
           }),
         );
