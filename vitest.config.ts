@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
@@ -18,6 +19,12 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    env: { GOVSHARE_LOG_LEVEL: 'silent', APOLLO_TELEMETRY_DISABLED: '1' },
+    env: {
+      GOVSHARE_LOG_LEVEL: 'silent',
+      APOLLO_TELEMETRY_DISABLED: '1',
+      // Every test database (and every one a spawned `govshare` makes) is copied from one
+      // initialised cluster instead of running PGlite's initdb, which takes seconds each time.
+      GOVSHARE_PGLITE_TEMPLATE: fileURLToPath(new URL('./node_modules/.cache/govshare/pglite-template', import.meta.url)),
+    },
   },
 });

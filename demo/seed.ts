@@ -25,7 +25,7 @@ export interface SeedReport {
  * departments must not be running (their data dirs are locked).
  */
 export async function seedDemo(
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>,
+  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>,
   count: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<SeedReport> {

@@ -23,6 +23,11 @@ export interface Config {
   dbUrl?: string;
   /** Prefix for the department schemas on a PostgreSQL server (GOVSHARE_DB_SCHEMA_PREFIX). */
   schemaPrefix?: string;
+  /**
+   * GOVSHARE_PGLITE_TEMPLATE: where new embedded databases are copied from (store/pglite-template.ts);
+   * default `<dataDir>/.pglite-template`. Only a directory as trusted as the data itself.
+   */
+  pgliteTemplate?: string;
   redisUrl?: string;
   ledgerRpcUrl?: string;
   ledgerChainId?: number;
@@ -94,6 +99,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   config.publicUrl = env.GOVSHARE_PUBLIC_URL
     ? url(env, 'GOVSHARE_PUBLIC_URL', ['http:', 'https:']).replace(/\/+$/, '')
     : `http://127.0.0.1:${config.gatewayPort}`;
+  if (env.GOVSHARE_PGLITE_TEMPLATE) config.pgliteTemplate = path.resolve(cwd, env.GOVSHARE_PGLITE_TEMPLATE);
   if (env.GOVSHARE_DB_URL) config.dbUrl = url(env, 'GOVSHARE_DB_URL', ['postgres:', 'postgresql:']);
   if (env.GOVSHARE_DB_SCHEMA_PREFIX) {
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(env.GOVSHARE_DB_SCHEMA_PREFIX)) {

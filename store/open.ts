@@ -10,7 +10,7 @@ export type { Database, Queryable } from './database.ts';
  * is set (schema = the department, prefixed by GOVSHARE_DB_SCHEMA_PREFIX so
  * several deployments or test runs can share one server), PGlite otherwise.
  */
-export function openDatabase(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>, department: string): Promise<Database> {
+export function openDatabase(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>, department: string): Promise<Database> {
   if (config.dbUrl) return openPostgres(config.dbUrl, `${config.schemaPrefix ?? ''}${department}`);
-  return openPGlite(config.dataDir, department);
+  return openPGlite(config.dataDir, department, config.pgliteTemplate === undefined ? {} : { template: config.pgliteTemplate });
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireDirectoryLock } from './lock.ts';
 import { preparedStatements } from './pglite-statements.ts';
+import { createFromTemplate } from './pglite-template.ts';
 import { TYPE_OIDS, parseDate, parseInt8, parseTimestamp, type Database } from './database.ts';
 
 /**
@@ -11,7 +12,7 @@ import { TYPE_OIDS, parseDate, parseInt8, parseTimestamp, type Database } from '
  * every acknowledged commit but power loss may not (see README): production
  * durability comes from a PostgreSQL server.
  */
-export async function openPGlite(dataDir: string, department: string): Promise<Database> {
+export async function openPGlite(dataDir: string, department: string, options: { template?: string } = {}): Promise<Database> {
   const home = path.join(dataDir, department);
   const release = acquireDirectoryLock(home);
   try {
@@ -19,6 +20,11 @@ export async function openPGlite(dataDir: string, department: string): Promise<D
     fs.mkdirSync(home, { recursive: true });
     // Three departments on one machine: small buffers keep each near 100 MB.
     const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+    // A database that does not exist yet starts from a copy of an initialised cluster; anything
+    // already at `dir` is left to PGlite, as before.
+    if (!fs.existsSync(dir)) {
+      await createFromTemplate(dir, options.template ?? path.join(dataDir, '.pglite-template'), startParams);
+    }
     const pg = await PGlite.create(dir, {
       startParams,
       parsers: {

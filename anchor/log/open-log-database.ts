@@ -9,7 +9,7 @@ import { RECORD_LOG_MIGRATIONS } from './migrations.ts';
  * its own schema. Entries are appended with `logRecord` exactly as departments
  * log their records, and a log worker anchors it under `logId`.
  */
-export async function openLogDatabase(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>, name: string, logId: string): Promise<Database> {
+export async function openLogDatabase(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>, name: string, logId: string): Promise<Database> {
   const db = await openDatabase(config, name);
   try {
     await migrate(db, RECORD_LOG_MIGRATIONS, 'log/');

@@ -11,7 +11,7 @@ export const AUDIT_MIGRATIONS = fileURLToPath(new URL('./migrations', import.met
  * worker, like a department's) and the audit tables, in `<dataDir>/gateway` or the `gateway`
  * schema of GOVSHARE_DB_URL.
  */
-export async function openAuditTrail(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>): Promise<Database> {
+export async function openAuditTrail(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>): Promise<Database> {
   const db = await openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
   try {
     await migrate(db, AUDIT_MIGRATIONS, 'audit/');

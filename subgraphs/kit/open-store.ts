@@ -20,7 +20,7 @@ export interface OpenedStore<Store> {
  */
 export async function openDepartmentStore<Store>(
   department: Department<Store>,
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>,
+  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>,
 ): Promise<OpenedStore<Store>> {
   const db = await openLogDatabase(config, department.name, department.name);
   try {

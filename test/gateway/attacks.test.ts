@@ -17,7 +17,7 @@ import { startGateway, type GatewayServer } from '../../gateway/server.ts';
 import type { Database } from '../../store/database.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { capturingLogger, startDepartments, type RunningDepartments } from '../support/federation.ts';
-import { testStorage, type TestStorage } from '../support/storage.ts';
+import { testStorage, type TestStorage, pgliteTemplate } from '../support/storage.ts';
 
 /**
  * The attack suite of issue 6, table-driven, against one gateway wired as `govshare serve
@@ -102,7 +102,7 @@ beforeAll(async () => {
   agreements = await connectAgreements({ config: config(), logger: silent, passphrase: TEST_PASSPHRASE, pollMs: 200 });
   await agreements.source.ready();
   auditDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-attacks-'));
-  auditDb = await openAuditTrail({ dataDir: auditDir });
+  auditDb = await openAuditTrail({ dataDir: auditDir, ...pgliteTemplate() });
   gateway = await startGateway({
     subgraphs: departments.urls,
     port: 0,

@@ -24,7 +24,7 @@ import type { Database } from '../../store/database.ts';
 import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/ledger-fixture.ts';
 import { capturingLogger, startDepartments, type RunningDepartments } from '../support/federation.ts';
 import { codes, gql } from '../support/graphql.ts';
-import { testStorage, type TestStorage } from '../support/storage.ts';
+import { testStorage, type TestStorage, pgliteTemplate } from '../support/storage.ts';
 
 /**
  * The gateway's audit trail end to end, as `govshare serve gateway` wires it: the demo
@@ -61,7 +61,7 @@ beforeAll(async () => {
   await seedDemo(storage.config, 4);
   departments = await startDepartments(storage);
   auditDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-audit-e2e-'));
-  db = await openAuditTrail({ dataDir: auditDir });
+  db = await openAuditTrail({ dataDir: auditDir, ...pgliteTemplate() });
   writer = createAuditWriter(db);
   auditLog = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger: silent });
   auditLog.setAnchoring(

@@ -38,7 +38,7 @@ import { startTestLedger, TEST_PASSPHRASE, type TestLedger } from '../anchor/led
 import { delayingProxy } from '../support/delaying-proxy.ts';
 import { capturingLogger } from '../support/federation.ts';
 import { codes, gql, type GraphQLResponse } from '../support/graphql.ts';
-import { STORAGES, testStorage, type TestStorage } from '../support/storage.ts';
+import { STORAGES, testStorage, type TestStorage, pgliteTemplate } from '../support/storage.ts';
 
 /**
  * Citizen consent end to end (DESIGN.md "Trust model", issue 6), through a real gateway with
@@ -132,7 +132,7 @@ describe.each(STORAGES)('citizen consent through the gateway (%s)', (kind) => {
     ledger = await startTestLedger();
     storage = testStorage(kind);
     walletDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-consent-wallets-'));
-    auditDb = await openAuditTrail({ dataDir: walletDir });
+    auditDb = await openAuditTrail({ dataDir: walletDir, ...pgliteTemplate() });
     closers.push(() => auditDb.close());
     const endpoint = { rpcUrl: ledger.current.url, chainId: 1337 };
     const registry = ledger.current.contracts.EthereumDIDRegistry.address;

@@ -16,14 +16,23 @@ export type StorageKind = 'pglite' | 'postgres';
 export const STORAGES: StorageKind[] = ['pglite', 'postgres'];
 
 export interface TestStorage {
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix'>;
+  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Where test databases are copied from (GOVSHARE_PGLITE_TEMPLATE, set for every test by
+ * vitest.config.ts), for a test that opens an embedded database with a config of its own.
+ */
+export function pgliteTemplate(): { pgliteTemplate?: string } {
+  const template = process.env.GOVSHARE_PGLITE_TEMPLATE;
+  return template ? { pgliteTemplate: template } : {};
 }
 
 export function testStorage(kind: StorageKind): TestStorage {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'govshare-test-'));
   if (kind === 'pglite') {
-    return { config: { dataDir }, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    return { config: { dataDir, ...pgliteTemplate() }, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   }
   const schemaPrefix = `t${randomBytes(4).toString('hex')}_`;
   return {
