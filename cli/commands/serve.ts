@@ -1,5 +1,5 @@
 import { loadConfig, subgraphUrls, type Config, type DepartmentName } from '../../platform/config.ts';
-import { createLogger, type Logger } from '../../platform/log.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startGateway } from '../../gateway/server.ts';
 import { startSubgraph } from '../../subgraphs/kit/server.ts';
 import { connectGatewayTrust, type ConnectedGatewayTrust } from '../../subgraphs/kit/connect-gateway-trust.ts';
@@ -7,11 +7,8 @@ import type { Department } from '../../subgraphs/kit/department.ts';
 import { education } from '../../subgraphs/education/index.ts';
 import { finance } from '../../subgraphs/finance/index.ts';
 import { justice } from '../../subgraphs/justice/index.ts';
-import { connectAnchoring } from '../../anchor/log/connect-anchoring.ts';
-import { startLogWorker, type LogWorker } from '../../anchor/log/log-worker.ts';
-import { GATEWAY_AUDIT_LOG } from '../../anchor/log/open-log-database.ts';
-import { createAuditWriter } from '../../gateway/audit/audit-writer.ts';
-import { openAuditTrail } from '../../gateway/audit/open-audit-trail.ts';
+import { anchorWhenReady } from '../../anchor/log/anchor-when-ready.ts';
+import { startAuditTrailThread } from '../../gateway/audit/audit-trail-thread.ts';
 import { readOperationAllowList } from '../../gateway/limits/operation-allow-list.ts';
 import { memoryRateLimiter, redisRateLimiter } from '../../gateway/limits/rate-limiter.ts';
 import { connectAgreements, type ConnectedAgreements } from '../../gateway/policy/connect.ts';
@@ -45,11 +42,9 @@ async function start(component: Servable, config: Config): Promise<() => Promise
   if (component === 'ledger') return (await serveLedger(config)).close;
   const logger = createLogger(component);
   if (component === 'gateway') {
-    // The gateway's audit trail: its own database and Merkle log, anchored under the gateway's key.
-    const db = await openAuditTrail(config);
-    const auditLog = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
-    const audit = createAuditWriter(db, { logger });
-    const stopAnchoring = anchorWhenReady(config, GATEWAY_AUDIT_LOG.keyName, auditLog, logger);
+    // The gateway's audit trail: its own database and Merkle log, anchored under the gateway's
+    // key, in a thread of its own beside the event loop that serves requests.
+    const auditTrail = await startAuditTrailThread({ config, logger });
     // Agency tokens, /verify and the gateway's own signature need the ledger: on once it answers.
     let ledgerSide: ConnectedAuthenticator | undefined;
     let agreements: ConnectedAgreements | undefined;
@@ -80,12 +75,13 @@ async function start(component: Servable, config: Config): Promise<() => Promise
       authenticator: () => ledgerSide?.authenticate,
       policy: { mode: config.policyMode, agreements: () => agreements?.source },
       mergeFetches: config.mergeFetches,
-      audit: { writer: audit, db },
+      audit: { writer: auditTrail.writer, db: auditTrail.db },
       rateLimiter,
       ...(config.operationAllowList && { allowList: readOperationAllowList(config.operationAllowList) }),
       verification: () => ledgerSide && { trust: ledgerSide.verifierTrust, nonces: ledgerSide.nonces },
       subgraphTokens: () => ledgerSide?.subgraphTokens,
       readiness: [
+        { name: 'audit-trail', check: async () => auditTrail.check() },
         {
           // Ready means able to authenticate, decide and verify: the ledger is set up and read.
           name: 'ledger-services',
@@ -109,14 +105,11 @@ async function start(component: Servable, config: Config): Promise<() => Promise
     });
     return async () => {
       stopWaiting.abort();
-      stopAnchoring();
       await gateway.close();
       await ledgerSide?.close();
       agreements?.close();
       await rateLimiter.close();
-      await audit.close();
-      await auditLog.stop();
-      await db.close();
+      await auditTrail.close();
     };
   }
   // Only the gateway may call a department: GraphQL is refused (503) until the ledger answers and
@@ -147,22 +140,4 @@ async function start(component: Servable, config: Config): Promise<() => Promise
     await server.close();
     trust?.close();
   };
-}
-
-/** A log serves at once and joins the ledger when the ledger answers; returns how to stop waiting. */
-function anchorWhenReady(config: Config, keyName: string, log: LogWorker, logger: Logger): () => void {
-  const stopWaiting = new AbortController();
-  connectAnchoring({
-    config,
-    keyName,
-    logger,
-    intervalMs: config.checkpointSeconds * 1000,
-    maxLeaves: config.checkpointLeaves,
-    signal: stopWaiting.signal,
-  })
-    .then((anchoring) => log.setAnchoring(anchoring))
-    .catch((error: unknown) => {
-      if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, 'cannot anchor this log');
-    });
-  return () => stopWaiting.abort();
 }
