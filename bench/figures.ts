@@ -104,7 +104,7 @@ export function loadFigures(results: Record<TargetId, LoadResult[]>, settings: L
   const ours =
     'our gateway as served (`govshare serve gateway`), everything on: agency authentication (a fresh single-use ES256K bearer token per request, as the demo audit-office agency, purpose audit), ' +
     `field-level policy from the agreements on the ledger with consent push-down, cost limits, the per-agency rate limit (raised to GOVSHARE_RATE_LIMIT=${BENCH_RATE_LIMIT} so it never refuses, but checked on every request), ` +
-    'the audit trail (one entry per request, group-committed in PGlite and logged before the answer), a gateway-signed token on each department request, error masking, request-id logs, metrics, ' +
+    'the audit trail (one entry per request, group-committed in PGlite and logged before the answer, in a worker thread of the gateway), a gateway-signed token on each department request, error masking, request-id logs, metrics, ' +
     (settings.mergeFetches
       ? 'and department fetches of concurrent requests under the same decision merged into one (GOVSHARE_MERGE_FETCHES, on by default; every request here is the same agency and query, the case merging serves; `--unmerged` measures without it)'
       : 'and MERGED FETCHES OFF (`--unmerged`, GOVSHARE_MERGE_FETCHES=off): every department fetch leaves on its own');

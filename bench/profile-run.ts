@@ -61,7 +61,9 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
   }
   const written = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
   // Profile files are named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-  const profileOf = (pid: number) => written.find((f) => f.split('.')[3] === String(pid));
+  // Thread 0 is the main one; our gateway's audit trail runs in a worker thread with a profile of its own.
+  const profileOf = (pid: number, thread = '0') => written.find((f) => f.split('.')[3] === String(pid) && f.split('.')[4] === thread);
+  const threadsOf = (pid: number) => written.filter((f) => f.split('.')[3] === String(pid) && f.split('.')[4] !== '0');
   const keep = path.join(ROOT, 'bench', 'results', 'profiles');
   fs.mkdirSync(keep, { recursive: true });
   const copied = new Set<string>();
@@ -81,6 +83,13 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
     fs.copyFileSync(path.join(profileDir, file), kept);
     formatProfile(summariseProfile(kept, result.windowUs), out);
     out(`(whole profile: ${path.relative(process.cwd(), kept)})`);
+    for (const [i, threadFile] of threadsOf(target.pid).entries()) {
+      const threadKept = path.join(keep, `${target.id}-thread-${i + 1}.cpuprofile`);
+      fs.copyFileSync(path.join(profileDir, threadFile), threadKept);
+      out('');
+      out(`-- ${target.label}, worker thread ${i + 1} (the audit trail) during this pass`);
+      formatProfile(summariseProfile(threadKept, result.windowUs), out, 12, ['area']);
+    }
     // The departments serve both gateways: each of their profiles is cut to this pass too.
     for (const [name, pid] of Object.entries(federation.backEnd)) {
       const departmentFile = profileOf(pid);
