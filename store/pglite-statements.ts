@@ -1,20 +1,21 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 
 /**
- * Parameterised statements on PGlite, each in one protocol exchange and parsed and planned
- * once: the way postgres.js and the JDBC driver (past its prepareThreshold) talk to a
- * PostgreSQL server, here applied to the embedded one.
+ * Parameterised statements on PGlite, each in one protocol exchange and parsed once: named
+ * prepared statements, as postgres.js and the JDBC driver (past its prepareThreshold) use them
+ * on a PostgreSQL server, here applied to the embedded one. store/pglite.ts sets
+ * plan_cache_mode = force_custom_plan, so each execution is still planned for its own values.
  *
  * `PGlite.query` sends every statement as six separate wire messages (Parse, Describe
  * statement, Bind, Describe portal, Execute, Sync), each a trip into the WASM backend, and
- * Postgres parses and plans the text each time. On WASM those fixed costs are most of what a
- * short statement costs: a department's `SELECT … WHERE holder_did = ANY($1)` took about twice
- * as long as this way, and every department request and every audit commit is such a statement.
+ * Postgres parses the text each time. On WASM those fixed costs are most of what a short
+ * statement costs: a department's `SELECT … WHERE holder_did = ANY($1)` took markedly longer
+ * than this way, and every department request and every audit commit is such a statement.
  *
  * What stays exactly as `PGlite.query` does it: the parameter types are the ones Postgres infers
  * at Parse (learnt once, from the statement's ParameterDescription), each value is serialised by
  * PGlite's serialiser for that type, and rows are parsed by PGlite's own result parser with the
- * instance's parsers. Only the round trips and the repeated planning go.
+ * instance's parsers. Only the round trips and the repeated parsing go.
  *
  * Prepared statements live as long as the backend (they are not transactional), so a statement
  * prepared in a transaction that rolls back stays usable. At most `max` are kept; the least

@@ -33,7 +33,10 @@ export async function openPGlite(dataDir: string, department: string, options: {
         [TYPE_OIDS.TIMESTAMPTZ]: parseTimestamp,
       },
     });
-    await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${department}; SET search_path TO ${department}`);
+    // Prepared statements (below) are planned for each execution's own values: a generic plan,
+    // made without them, cannot see how long an array parameter is, and halved the Merkle log's
+    // integration (bench P3-append, 96k → 43k leaves/s) by joining 10,000-element arrays badly.
+    await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${department}; SET search_path TO ${department}; SET plan_cache_mode = force_custom_plan`);
     // Every parameterised statement runs prepared, in one protocol exchange (pglite-statements.ts),
     // under the same locks PGlite's own query takes: outside a transaction both (none may be open),
     // inside one only the query lock (the transaction holds the other).
