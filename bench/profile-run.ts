@@ -62,8 +62,9 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
   const written = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')) : [];
   // Profile files are named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
   // Thread 0 is the main one; our gateway's audit trail runs in a worker thread with a profile of its own.
-  const profileOf = (pid: number, thread = '0') => written.find((f) => f.split('.')[3] === String(pid) && f.split('.')[4] === thread);
-  const threadsOf = (pid: number) => written.filter((f) => f.split('.')[3] === String(pid) && f.split('.')[4] !== '0');
+  const ofProcess = (pid: number, mainThread: boolean) => written.filter((f) => f.split('.')[3] === String(pid) && (f.split('.')[4] === '0') === mainThread);
+  const profileOf = (pid: number) => ofProcess(pid, true)[0];
+  const threadsOf = (pid: number) => ofProcess(pid, false);
   const keep = path.join(ROOT, 'bench', 'results', 'profiles');
   fs.mkdirSync(keep, { recursive: true });
   const copied = new Set<string>();

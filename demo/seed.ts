@@ -1,4 +1,4 @@
-import type { Config } from '../platform/config.ts';
+import type { StorageConfig } from '../store/open.ts';
 import type { Department } from '../subgraphs/kit/department.ts';
 import { openDepartmentStore } from '../subgraphs/kit/open-store.ts';
 import { education } from '../subgraphs/education/index.ts';
@@ -25,7 +25,7 @@ export interface SeedReport {
  * departments must not be running (their data dirs are locked).
  */
 export async function seedDemo(
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>,
+  config: StorageConfig,
   count: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<SeedReport> {

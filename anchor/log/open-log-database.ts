@@ -1,6 +1,5 @@
-import type { Config } from '../../platform/config.ts';
 import { migrate } from '../../store/migrate.ts';
-import { openDatabase, type Database } from '../../store/open.ts';
+import { openDatabase, type Database, type StorageConfig } from '../../store/open.ts';
 import { RECORD_LOG_MIGRATIONS } from './migrations.ts';
 
 /**
@@ -9,7 +8,7 @@ import { RECORD_LOG_MIGRATIONS } from './migrations.ts';
  * its own schema. Entries are appended with `logRecord` exactly as departments
  * log their records, and a log worker anchors it under `logId`.
  */
-export async function openLogDatabase(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>, name: string, logId: string): Promise<Database> {
+export async function openLogDatabase(config: StorageConfig, name: string, logId: string): Promise<Database> {
   const db = await openDatabase(config, name);
   try {
     await migrate(db, RECORD_LOG_MIGRATIONS, 'log/');

@@ -1,3 +1,4 @@
+import type { StorageConfig } from '../../store/open.ts';
 import type { Config } from '../../platform/config.ts';
 import type { AuditEntry } from './audit-entry.ts';
 
@@ -30,7 +31,7 @@ export interface CrossedError {
 export interface AuditTrailWorkerData {
   /** The worker module (audit-trail-worker.ts), loaded once tsx is registered in the thread. */
   module: string;
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'checkpointSeconds' | 'checkpointLeaves'>;
+  config: StorageConfig & Pick<Config, 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'checkpointSeconds' | 'checkpointLeaves'>;
   /** Connect to the ledger and anchor the log (off in tests without a ledger). */
   anchor: boolean;
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { Queryable } from '../../store/database.ts';
 import type { AuditEntry } from './audit-entry.ts';
 import type { AuditWriter } from './audit-writer.ts';
-import { uncrossed, type AuditTrailWorkerData, type CrossedError, type FromAuditTrail, type ToAuditTrail } from './audit-trail-messages.ts';
+import { uncrossed, type AuditTrailWorkerData, type FromAuditTrail, type ToAuditTrail } from './audit-trail-messages.ts';
 
 export interface AuditTrailThread {
   /** Records through the thread: resolves once the entry is committed with its log rows, as the in-thread writer does. */
@@ -78,7 +78,7 @@ export function startAuditTrailThread(options: { config: AuditTrailWorkerData['c
           const waiting = reading.get(message.ref);
           reading.delete(message.ref);
           if (message.kind === 'rows') waiting?.resolve(message.rows as never[]);
-          else waiting?.reject(uncrossed(message.error as CrossedError));
+          else waiting?.reject(uncrossed(message.error));
           break;
         }
         case 'closed':

@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../platform/config.ts';
 import { GATEWAY_AUDIT_LOG, openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import { migrate } from '../../store/migrate.ts';
-import type { Database } from '../../store/open.ts';
+import type { Database, StorageConfig } from '../../store/open.ts';
 
 export const AUDIT_MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -11,7 +10,7 @@ export const AUDIT_MIGRATIONS = fileURLToPath(new URL('./migrations', import.met
  * worker, like a department's) and the audit tables, in `<dataDir>/gateway` or the `gateway`
  * schema of GOVSHARE_DB_URL.
  */
-export async function openAuditTrail(config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>): Promise<Database> {
+export async function openAuditTrail(config: StorageConfig): Promise<Database> {
   const db = await openLogDatabase(config, GATEWAY_AUDIT_LOG.database, GATEWAY_AUDIT_LOG.logId);
   try {
     await migrate(db, AUDIT_MIGRATIONS, 'audit/');

@@ -78,8 +78,9 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
   private fetchMerged(lanes: FetchLanes<MergeMember, GatewayGraphQLResponse>, options: IncomingOperation): Promise<GatewayGraphQLResponse> {
     const { context, incomingRequestContext, request } = options;
     (context as Partial<AuditedContext>).audit?.subgraphs.add(this.department);
-    // Everything the department decides on but the variables: the query and the gateway's decision.
-    const key = JSON.stringify([request.query, decisionContext(context.decision)]);
+    // Everything the department decides on but the variables: the query and the gateway's decision
+    // (decisionKey is the hash of the whole decision, from which the token's ctx is derived).
+    const key = `${context.decision.decisionKey}\n${request.query}`;
     const member: MergeMember = { requestId: context.requestId, variables: request.variables, alone: () => this.fetchOnce(options) };
     return lanes.fetch(key, member, async (members) => {
       if (members.length === 1) {

@@ -1,6 +1,5 @@
-import type { Config } from '../../platform/config.ts';
 import { migrate } from '../../store/migrate.ts';
-import type { Database } from '../../store/open.ts';
+import type { Database, StorageConfig } from '../../store/open.ts';
 import { openLogDatabase } from '../../anchor/log/open-log-database.ts';
 import type { Department } from './department.ts';
 import { CONSENT_MIGRATIONS, CONSENT_MIGRATIONS_NAMESPACE } from './consent/migrations.ts';
@@ -20,7 +19,7 @@ export interface OpenedStore<Store> {
  */
 export async function openDepartmentStore<Store>(
   department: Department<Store>,
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>,
+  config: StorageConfig,
 ): Promise<OpenedStore<Store>> {
   const db = await openLogDatabase(config, department.name, department.name);
   try {

@@ -1,3 +1,4 @@
+import type { StorageConfig } from '../../store/open.ts';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -36,7 +37,7 @@ export interface SubgraphServer<Store> extends RunningServer {
 
 export interface StartSubgraphOptions {
   /** publicUrl (where the gateway publishes status lists) defaults to http://127.0.0.1:<gateway port>. */
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'> & Partial<Pick<Config, 'publicUrl' | 'officers'>>;
+  config: StorageConfig & Partial<Pick<Config, 'publicUrl' | 'officers'>>;
   /** Defaults to the department's port (4101-4103); 0 picks a free one. */
   port?: number;
   logger?: Logger;

@@ -1,9 +1,9 @@
+import type { StorageConfig } from '../../store/open.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Config } from '../../platform/config.ts';
 
 /**
  * The two storages every department suite runs against: embedded PGlite in a
@@ -16,7 +16,7 @@ export type StorageKind = 'pglite' | 'postgres';
 export const STORAGES: StorageKind[] = ['pglite', 'postgres'];
 
 export interface TestStorage {
-  config: Pick<Config, 'dataDir' | 'dbUrl' | 'schemaPrefix' | 'pgliteTemplate'>;
+  config: StorageConfig;
   cleanup(): Promise<void>;
 }
 

@@ -48,31 +48,23 @@ export function createConsentGate(db: Queryable, decision: DecisionContext | und
     agency && purpose
       ? new DataLoader<string, Map<string, string>>((keys) => consentedCategories(db, { agencyKey: identityOf(agency), purpose, citizenKeys: keys, now: now() }), { maxBatchSize: 500 })
       : undefined;
-  // citizen → consent → root field → categories released under it there, for the audit trail
-  // (the response's extensions): one entry per root field, so that the gateway can give each
-  // request of a merged fetch the categories released to it, not the union over the fetch.
-  const used = new Map<string, Map<string, Map<string | undefined, Set<string>>>>();
+  // Per (citizen, consent, root field): the categories released under it there, for the audit
+  // trail (the response's extensions). One entry per root field, so that the gateway can give
+  // each request of a merged fetch the categories released to it, not the union over the fetch.
+  const used = new Map<string, { citizen: string; consent: string; root: string | undefined; categories: Set<string> }>();
   return {
     binds: (scope) => bound.has(scope),
-    relied: () =>
-      [...used].flatMap(([citizen, consents]) =>
-        [...consents].flatMap(([consent, roots]) =>
-          [...roots].map(([root, categories]) => ({ citizen, consent, categories: [...categories].sort(), ...(root !== undefined && { root }) })),
-        ),
-      ),
+    relied: () => [...used.values()].map(({ citizen, consent, root, categories }) => ({ citizen, consent, categories: [...categories].sort(), ...(root !== undefined && { root }) })),
     async check(citizen, scope, root) {
       if (!citizen) throw consentRequired(scope, 'NO_CITIZEN', `this record is not about one citizen: no consent can release its ${scope} fields`);
       // An agency and purpose always come with a consent-bound category; without them nothing is released.
       if (!loader) throw consentRequired(scope, 'NO_CONSENT', `${scope} is released only under the citizen's consent to a named agency and purpose`);
       const consent = (await loader.load(identityOf(citizen))).get(scope);
       if (!consent) throw consentRequired(scope, 'NO_CONSENT', `the citizen has not consented to releasing ${scope} to this agency for this purpose`);
-      let byConsent = used.get(citizen);
-      if (!byConsent) used.set(citizen, (byConsent = new Map()));
-      let byRoot = byConsent.get(consent);
-      if (!byRoot) byConsent.set(consent, (byRoot = new Map()));
-      let categories = byRoot.get(root);
-      if (!categories) byRoot.set(root, (categories = new Set()));
-      categories.add(scope);
+      const key = JSON.stringify([citizen, consent, root ?? null]);
+      let release = used.get(key);
+      if (!release) used.set(key, (release = { citizen, consent, root, categories: new Set() }));
+      release.categories.add(scope);
     },
   };
 }
