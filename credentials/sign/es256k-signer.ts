@@ -1,20 +1,23 @@
-import { createECDH, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Signer } from 'did-jwt';
-import { bigIntTo32Bytes, bytesToBigInt, SECP256K1_HALF_N, SECP256K1_N } from '../verify/secp256k1.ts';
+import { es256k, lowS } from '../verify/es256k.ts';
+import { bytesToBigInt, SECP256K1_N } from '../verify/secp256k1.ts';
+
+export { lowS };
 
 /**
- * A did-jwt `Signer` for ES256K (RFC 8812 §3.2) on node's own crypto (OpenSSL) instead of
- * did-jwt's JS `ES256KSigner`.
+ * A did-jwt `Signer` for ES256K (RFC 8812 §3.2) on native code (es256k.ts: libsecp256k1, or
+ * node's OpenSSL) instead of did-jwt's JS `ES256KSigner`.
  *
  * Output format is did-jwt's exactly: base64url (RFC 7515 §2) of R || S, 32 bytes each
  * (RFC 7518 §3.4, node's `ieee-p1363` encoding), with S in the low half of the curve order.
  * OpenSSL does not normalise S, so about half of its signatures are high-S; both halves verify,
  * but ours must be the one canonical form that our verifier (which refuses high-S) and noble-based
- * verifiers accept, and one credential must have one JWT string.
+ * verifiers accept, and one credential must have one JWT string (es256k.ts normalises).
  *
- * Unlike did-jwt (RFC 6979 deterministic nonces), OpenSSL draws a random nonce, so signing the
- * same input twice gives two different (both valid) signatures. Nothing here relies on
- * determinism: the anchored digest is of the signing input, not of the signature.
+ * libsecp256k1 uses RFC 6979 deterministic nonces as did-jwt does; OpenSSL draws a random one,
+ * so there signing the same input twice gives two different (both valid) signatures. Nothing
+ * here relies on either: the anchored digest is of the signing input, not of the signature.
  */
 
 export function nodeES256KSigner(privateKey: Uint8Array | string | KeyObject): Signer {
@@ -22,7 +25,7 @@ export function nodeES256KSigner(privateKey: Uint8Array | string | KeyObject): S
   return async (data: string | Uint8Array): Promise<string> => {
     // did-jwt passes the signing input as a string (ASCII) and signs its UTF-8 bytes.
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    return lowS(sign('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' })).toString('base64url');
+    return es256k.sign(bytes, key).toString('base64url');
   };
 }
 
@@ -49,13 +52,6 @@ export function es256kPrivateKeyObject(privateKey: Uint8Array | string): KeyObje
     },
     format: 'jwk',
   });
-}
-
-/** Replaces S by n - S when S > n/2 (the other valid signature for the same R). */
-export function lowS(signature: Buffer): Buffer {
-  const s = bytesToBigInt(signature.subarray(32, 64));
-  if (s <= SECP256K1_HALF_N) return signature;
-  return Buffer.concat([signature.subarray(0, 32), bigIntTo32Bytes(SECP256K1_N - s)]);
 }
 
 function isKeyObject(value: unknown): value is KeyObject {

@@ -155,6 +155,13 @@ export function startAuditTrailThread(options: { config: AuditTrailWorkerData['c
               send({ kind: 'close' });
             });
           }
+          // Its event loop is empty now: let it end on its own (so that, e.g., a `--cpu-prof`
+          // profile of it is written), and end it if it lingers.
+          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          let timer: NodeJS.Timeout | undefined;
+          // (threadId is -1 once the thread has exited.)
+          if (worker.threadId !== -1) await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+          clearTimeout(timer);
           await worker.terminate();
         })();
         return closing$;
