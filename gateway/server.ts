@@ -238,6 +238,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     hideSchemaDetailsFromClientErrors: !options.development,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // `govshare serve` owns SIGINT and SIGTERM: it closes everything in order (the audit trail
+    // and record logs committed and closed, their databases shut). Apollo's own handler (on by
+    // default outside NODE_ENV=test) stops only the server and re-raises the signal, which
+    // killed the process before any of that ran.
+    stopOnTerminationSignals: false,
     // Hostile shapes are refused before planning: depth, aliases, root fields, directives, tokens.
     validationRules: [...limitRules(limits), costRule(options.cost ?? DEFAULT_COST_LIMITS)],
     parseOptions: { maxTokens: limits.maxTokens },

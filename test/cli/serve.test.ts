@@ -101,4 +101,25 @@ describe('govshare serve finance', () => {
     // The composition query the gateway sends at start needs no token.
     expect((await gql(url(), '{ _service { sdl } }')).data!._service.sdl).toContain('registerFinanceConsent');
   });
+
+  it('stops cleanly on SIGTERM outside tests too: it closes everything itself and exits 0', async () => {
+    // The holder from the tests above runs under vitest's NODE_ENV=test; end it first.
+    const holders = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    expect(holders).toHaveLength(1);
+    holders[0]!.child.kill('SIGTERM');
+    expect(await holders[0]!.exited).toEqual({ code: 0, signal: null });
+    // Apollo Server installs its own SIGTERM handler unless NODE_ENV is 'test'; it used to
+    // re-raise the signal and kill the process before `govshare serve` had closed anything.
+    const production = runCli(['serve', 'finance'], env({ PORT: String(port), NODE_ENV: 'production' }));
+    processes.push(production);
+    await production.waitFor(/subgraph listening/);
+    await ready();
+    production.child.kill('SIGTERM');
+    expect(await production.exited).toEqual({ code: 0, signal: null });
+    // Closed properly: the next process opens the same data dir at once and has the data.
+    const next = serve();
+    await next.waitFor(/subgraph listening/);
+    await ready();
+    expect((await asGateway('query($did: DID!) { citizen(did: $did) { name } }', { did })).data!.citizen.name).toBe('Zhou Min');
+  });
 });
