@@ -84,12 +84,17 @@ export async function profileGateways(options: { tmp: string; quick: boolean; lo
     fs.copyFileSync(path.join(profileDir, file), kept);
     formatProfile(summariseProfile(kept, result.windowUs), out);
     out(`(whole profile: ${path.relative(process.cwd(), kept)})`);
-    for (const [i, threadFile] of threadsOf(target.pid).entries()) {
-      const threadKept = path.join(keep, `${target.id}-thread-${i + 1}.cpuprofile`);
+    // Our gateway's audit trail is a worker thread; tsx's loader runs in one per process (and per
+    // worker) too. Those that did next to nothing in the pass are left out.
+    for (const threadFile of threadsOf(target.pid)) {
+      const threadId = threadFile.split('.')[4];
+      const threadKept = path.join(keep, `${target.id}-thread-${threadId}.cpuprofile`);
       fs.copyFileSync(path.join(profileDir, threadFile), threadKept);
+      const summary = summariseProfile(threadKept, result.windowUs);
+      if (summary.busyMs < 0.01 * summary.wallMs) continue;
       out('');
-      out(`-- ${target.label}, worker thread ${i + 1} (the audit trail) during this pass`);
-      formatProfile(summariseProfile(threadKept, result.windowUs), out, 12, ['area']);
+      out(`-- ${target.label}, worker thread ${threadId} during this pass`);
+      formatProfile(summary, out, 25, ['area', 'function']);
     }
     // The departments serve both gateways: each of their profiles is cut to this pass too.
     for (const [name, pid] of Object.entries(federation.backEnd)) {

@@ -1,14 +1,26 @@
 import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/log.ts';
 import { connectAnchoring } from './connect-anchoring.ts';
-import type { LogWorker } from './log-worker.ts';
+import type { Anchoring, LogWorker } from './log-worker.ts';
+
+export interface PendingAnchoring {
+  /** Stops waiting for the ledger; a log already anchoring goes on until the log worker stops. */
+  stopWaiting(): void;
+  /**
+   * Closes the ledger connections anchoring opened, once the log worker has stopped. Their
+   * keep-alive sockets would otherwise keep a thread's event loop (the gateway's audit trail)
+   * from ending.
+   */
+  close(): void;
+}
 
 /**
  * A log serves at once and joins the ledger when the ledger answers (connect-anchoring.ts waits
- * for it as long as it takes). Returns how to stop waiting.
+ * for it as long as it takes).
  */
-export function anchorWhenReady(config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'checkpointSeconds' | 'checkpointLeaves'>, keyName: string, log: LogWorker, logger: Logger): () => void {
+export function anchorWhenReady(config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' | 'ledgerChainId' | 'ledgerPort' | 'checkpointSeconds' | 'checkpointLeaves'>, keyName: string, log: LogWorker, logger: Logger): PendingAnchoring {
   const stopWaiting = new AbortController();
+  let connected: Anchoring | undefined;
   connectAnchoring({
     config,
     keyName,
@@ -17,9 +29,19 @@ export function anchorWhenReady(config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' 
     maxLeaves: config.checkpointLeaves,
     signal: stopWaiting.signal,
   })
-    .then((anchoring) => log.setAnchoring(anchoring))
+    .then((anchoring) => {
+      connected = anchoring;
+      log.setAnchoring(anchoring);
+    })
     .catch((error: unknown) => {
       if (!stopWaiting.signal.aborted) logger.error({ err: error, code: (error as { code?: string }).code }, 'cannot anchor this log');
     });
-  return () => stopWaiting.abort();
+  return {
+    stopWaiting: () => stopWaiting.abort(),
+    close() {
+      stopWaiting.abort();
+      connected?.client.close();
+      connected?.resolver?.close();
+    },
+  };
 }

@@ -133,11 +133,12 @@ async function start(component: Servable, config: Config): Promise<() => Promise
     stopTrusting.abort();
     throw error;
   }
-  const stopAnchoring = anchorWhenReady(config, component, server.log, logger);
+  const anchoring = anchorWhenReady(config, component, server.log, logger);
   return async () => {
     stopTrusting.abort();
-    stopAnchoring();
+    anchoring.stopWaiting();
     await server.close();
+    anchoring.close();
     trust?.close();
   };
 }

@@ -22,7 +22,7 @@ try {
   const db = await openAuditTrail(config);
   const log = startLogWorker({ db, logId: GATEWAY_AUDIT_LOG.logId, logger });
   const writer = createAuditWriter(db, { logger });
-  const stopAnchoring = anchor ? anchorWhenReady(config, GATEWAY_AUDIT_LOG.keyName, log, logger) : () => {};
+  const anchoring = anchor ? anchorWhenReady(config, GATEWAY_AUDIT_LOG.keyName, log, logger) : undefined;
 
   // Answers to one batch leave together, once every entry of it is settled.
   const record = async (entries: Extract<ToAuditTrail, { kind: 'record' }>['entries']) => {
@@ -50,9 +50,10 @@ try {
         break;
       case 'close':
         void (async () => {
-          stopAnchoring();
+          anchoring?.stopWaiting();
           await writer.close();
           await log.stop();
+          anchoring?.close();
           await db.close();
           send({ kind: 'closed' });
           port.close();
