@@ -32,7 +32,7 @@ import type { Queryable } from '../store/database.ts';
 import type { SubgraphTokenSigner } from './subgraph-client/subgraph-token.ts';
 import { maskError } from './mask-errors.ts';
 import type { AgreementSource } from './policy/agreements.ts';
-import { decide } from './policy/decide.ts';
+import { memoizedDecide } from './policy/decide-memo.ts';
 import { createPolicyMetrics } from './policy/metrics.ts';
 import type { PolicyMode } from './policy/mode.ts';
 import { policyGateway } from './policy/policy-gateway.ts';
@@ -228,6 +228,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const agreements = options.policy?.agreements ?? (() => undefined);
   const now = options.policy?.now ?? Date.now;
   const policyMetrics = createPolicyMetrics(metrics.registry, agreements);
+  const decideFor = memoizedDecide();
   const graphql = new ApolloServer<GatewayContext>({
     // Plans and executes the operation as the policy rewrote it, then puts the nulls back.
     gateway: policyGateway(gateway),
@@ -306,7 +307,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         return refuse(new GraphQLError(notAllowed.message, { extensions: { code: notAllowed.code, http: { status: 403 } } }), agency);
       }
       // What this caller may read, from its agreements as the ledger last showed them.
-      const decision = decide({ agency }, agreements()?.snapshot(), Math.floor(now() / 1000));
+      const decision = decideFor({ agency }, agreements()?.snapshot(), Math.floor(now() / 1000));
       return { requestId, logger: logger.child({ requestId }), ...(agency && { agency }), decision, ...(options.audit && { audit: new RequestAudit() }) };
     },
     onResponse: recordResponse(metrics),
