@@ -675,7 +675,10 @@ describe.each(STORAGES)('justice subgraph on %s', (kind) => {
       const data = ok(await call(source));
       expect(data.cases.edges).toHaveLength(20);
       // cases; then courts, history, parties, evidence, judgments; then requests, cases, parties; then evidence.
-      expect(queries).toBeLessThanOrEqual(10);
+      // The cases of the third level are asked for by parties and by judgments: on a server
+      // database those two answers can arrive in different I/O turns, and then the case loader
+      // dispatches once for each (11). One query per case would be 20 per field.
+      expect(queries).toBeLessThanOrEqual(11);
     });
   });
 
