@@ -29,6 +29,7 @@ export function supervise(specs: ChildSpec[], logger: Logger): Supervisor {
   const children = new Map<string, ChildProcess>();
   const restarts = new Map<string, number[]>();
   let stopping = false;
+  let uncleanStops = 0;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
 
@@ -39,7 +40,14 @@ export function supervise(specs: ChildSpec[], logger: Logger): Supervisor {
     child.on('exit', (code, signal) => {
       children.delete(spec.name);
       if (stopping) {
-        if (children.size === 0) resolveDone(0);
+        // Asked to stop, a component closes what it holds (logs, databases) and exits 0. Dying by
+        // a signal instead (its own handler skipped, or killed after the grace period) may have
+        // left work unfinished: say so, and make the supervisor's exit status say so too.
+        if (code !== 0) {
+          uncleanStops++;
+          logger.error({ child: spec.name, code, signal }, `${spec.name} did not stop cleanly`);
+        }
+        if (children.size === 0) resolveDone(uncleanStops ? 1 : 0);
         return;
       }
       const now = Date.now();

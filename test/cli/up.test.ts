@@ -39,7 +39,9 @@ describe('govshare up', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const env = () => ({ GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), LEDGER_PORT: String(ledgerPort), GOVSHARE_LOG_LEVEL: 'warn', GOVSHARE_CHECKPOINT_SECONDS: '1' });
+  // NODE_ENV as a user's shell has it, not vitest's 'test': Apollo Server behaves differently
+  // under 'test' (it leaves SIGTERM alone), and every component must still stop cleanly.
+  const env = () => ({ GOVSHARE_DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), LEDGER_PORT: String(ledgerPort), GOVSHARE_LOG_LEVEL: 'warn', GOVSHARE_CHECKPOINT_SECONDS: '1', NODE_ENV: 'production' });
   /** Starts `up`, first taking down one a failed test may have left running. */
   const start = async () => {
     if (running && running.child.exitCode === null) {
