@@ -16,7 +16,7 @@
  *   beside it: against it, the ratio is what every other check costs.
  *
  * Each round runs them back to back, so a burst of other work on the
- * machine weighs on all three alike; the parent takes medians.
+ * machine weighs on all of them alike; the parent takes medians.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

@@ -4,7 +4,7 @@ import { connectAnchoring } from './connect-anchoring.ts';
 import type { Anchoring, LogWorker } from './log-worker.ts';
 
 export interface PendingAnchoring {
-  /** Stops waiting for the ledger; a log already anchoring goes on until the log worker stops. */
+  /** Stops waiting for the ledger (a connection made later is closed at once); a log already anchoring goes on until the log worker stops. */
   stopWaiting(): void;
   /**
    * Closes the ledger connections anchoring opened, once the log worker has stopped. Their
@@ -30,6 +30,8 @@ export function anchorWhenReady(config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' 
     signal: stopWaiting.signal,
   })
     .then((anchoring) => {
+      // Connected after the caller stopped waiting: nothing will close it later, so close it now.
+      if (stopWaiting.signal.aborted) return disconnect(anchoring);
       connected = anchoring;
       log.setAnchoring(anchoring);
     })
@@ -40,8 +42,12 @@ export function anchorWhenReady(config: Pick<Config, 'dataDir' | 'ledgerRpcUrl' 
     stopWaiting: () => stopWaiting.abort(),
     close() {
       stopWaiting.abort();
-      connected?.client.close();
-      connected?.resolver?.close();
+      if (connected) disconnect(connected);
     },
   };
+}
+
+function disconnect(anchoring: Anchoring): void {
+  anchoring.client.close();
+  anchoring.resolver?.close();
 }

@@ -1,9 +1,7 @@
 import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Signer } from 'did-jwt';
-import { es256k, lowS } from '../verify/es256k.ts';
+import { es256k } from '../verify/es256k.ts';
 import { bytesToBigInt, SECP256K1_N } from '../verify/secp256k1.ts';
-
-export { lowS };
 
 /**
  * A did-jwt `Signer` for ES256K (RFC 8812 §3.2) on native code (es256k.ts: libsecp256k1, or

@@ -84,11 +84,7 @@ export function libsecp256k1Es256k(binding: Libsecp256k1): Es256k {
   };
   const privateBytes = (key: KeyObject): Uint8Array => {
     let raw = rawPrivate.get(key);
-    if (!raw) {
-      const d = key.type === 'private' ? rawSecp256k1Key(key, 'private') : null;
-      if (!d) throw new TypeError('bad_key: expected a secp256k1 private KeyObject');
-      rawPrivate.set(key, (raw = d));
-    }
+    if (!raw) rawPrivate.set(key, (raw = rawSecp256k1Key(secp256k1PrivateKey(key), 'private')!));
     return raw;
   };
   const verifyNow = (data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean => {
@@ -140,7 +136,7 @@ export function lowS(signature: Buffer): Buffer {
 
 const checkedPrivateKeys = new WeakSet<KeyObject>();
 
-/** OpenSSL signs with any EC key: refuse all but a secp256k1 private key, as libsecp256k1 does. */
+/** A secp256k1 private key, or TypeError: OpenSSL would sign with any EC key, so both backends check. */
 function secp256k1PrivateKey(key: KeyObject): KeyObject {
   if (checkedPrivateKeys.has(key)) return key;
   if (key.type !== 'private' || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'secp256k1') {

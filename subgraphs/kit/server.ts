@@ -103,10 +103,9 @@ export async function startSubgraph<Store>(department: Department<Store>, option
       schema,
       formatError: formatSubgraphError,
       includeStacktraceInErrorResponses: false,
-      // `govshare serve` owns SIGINT and SIGTERM: it closes everything in order (the audit trail
-      // and record logs committed and closed, their databases shut). Apollo's own handler (on by
-      // default outside NODE_ENV=test) stops only the server and re-raises the signal, which
-      // killed the process before any of that ran.
+      // `govshare serve` owns SIGINT and SIGTERM: it closes the record log and the database in
+      // order. Apollo's own handler (on by default outside NODE_ENV=test) stops only the server
+      // and re-raises the signal, which killed the process before any of that ran.
       stopOnTerminationSignals: false,
       // The gateway needs `_service { sdl }`; with gatewayTrust, introspection (like any query) needs a gateway token.
       introspection: true,

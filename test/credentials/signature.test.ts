@@ -3,7 +3,8 @@ import { bytesToMultibase, createJWS, createJWT, ES256KSigner, verifyJWS, verify
 import type { DIDDocument, VerificationMethod } from 'did-resolver';
 import { computeAddress, SigningKey } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { es256kPrivateKeyObject, lowS, nodeES256KSigner } from '../../credentials/sign/es256k-signer.ts';
+import { es256kPrivateKeyObject, nodeES256KSigner } from '../../credentials/sign/es256k-signer.ts';
+import { lowS } from '../../credentials/verify/es256k.ts';
 import { checkSignature, checkSignatureOffThread, type CandidateKey } from '../../credentials/verify/check-signature.ts';
 import {
   assertionKeySet,

@@ -4,6 +4,7 @@ import { didForAddress } from '../../anchor/ledger/did.ts';
 import type { Agreement } from '../../anchor/ledger/sharing-agreements.ts';
 import { ledgerAgreementSource, memoryAgreementSource, type AgreementReader } from '../../gateway/policy/agreements.ts';
 import { decide } from '../../gateway/policy/decide.ts';
+import { memoizedDecide } from '../../gateway/policy/decide-memo.ts';
 import { parsePolicyMode } from '../../gateway/policy/mode.ts';
 
 /** The decision from agreements in memory, and the ledger source's caching and fail-closed rule. */
@@ -179,5 +180,49 @@ describe('the ledger agreement source', () => {
     } finally {
       source.close();
     }
+  });
+});
+
+/** The memoised decision is the one decide() gives, and changes whenever decide()'s would. */
+describe('memoizedDecide', () => {
+  const asks = { agency: { did: agencyDid, purpose: 'degree-verification' } };
+  const other = didForAddress(Wallet.createRandom().address, CHAIN);
+  // The window closes at NOW + 1: the next second decides differently.
+  const closing = (overrides: Partial<Agreement> = {}) => agreement({ validUntil: NOW + 1, ...overrides });
+
+  it('answers what decide() answers, once per agency, purpose and second', () => {
+    const source = memoryAgreementSource({ chainId: CHAIN, departments, agreements: [closing()] });
+    const memo = memoizedDecide();
+    const first = memo(asks, source.snapshot(), NOW);
+    expect(first).toEqual(decide(asks, source.snapshot(), NOW));
+    expect(first.scopes).toContain('education.degree');
+    // Same inputs (a new snapshot object over the same agreements): the same decision object.
+    expect(memo(asks, source.snapshot(), NOW)).toBe(first);
+    // Another purpose, another agency, an anonymous caller: decided on their own.
+    expect(memo({ agency: { did: agencyDid, purpose: 'audit' } }, source.snapshot(), NOW)).toEqual(decide({ agency: { did: agencyDid, purpose: 'audit' } }, source.snapshot(), NOW));
+    expect(memo({ agency: { did: agencyDid, purpose: 'audit' } }, source.snapshot(), NOW).scopes).not.toContain('education.degree');
+    expect(memo({ agency: { did: other, purpose: 'degree-verification' } }, source.snapshot(), NOW).scopes).not.toContain('education.degree');
+    expect(memo({}, source.snapshot(), NOW).scopes).toEqual(['public']);
+  });
+
+  it('decides again in the next second: a validity window that closes counts at once', () => {
+    const source = memoryAgreementSource({ chainId: CHAIN, departments, agreements: [closing()] });
+    const memo = memoizedDecide();
+    expect(memo(asks, source.snapshot(), NOW).scopes).toContain('education.degree');
+    expect(memo(asks, source.snapshot(), NOW + 1).scopes).not.toContain('education.degree');
+  });
+
+  it('decides again when the agreements change, or stop being fresh', () => {
+    const source = memoryAgreementSource({ chainId: CHAIN, departments, agreements: [closing()] });
+    const memo = memoizedDecide();
+    expect(memo(asks, source.snapshot(), NOW).scopes).toContain('education.degree');
+    source.set([closing({ state: 'TERMINATED', terminatedAt: NOW - 1 })]);
+    expect(memo(asks, source.snapshot(), NOW).scopes).not.toContain('education.degree');
+    source.set([closing()]);
+    expect(memo(asks, source.snapshot(), NOW).scopes).toContain('education.degree');
+    const stale = { ...source.snapshot(), fresh: false };
+    expect(memo(asks, stale, NOW)).toEqual(decide(asks, stale, NOW));
+    expect(memo(asks, stale, NOW).failedClosed).toBe('AGREEMENTS_UNAVAILABLE');
+    expect(memo(asks, undefined, NOW).failedClosed).toBe('AGREEMENTS_UNAVAILABLE');
   });
 });
