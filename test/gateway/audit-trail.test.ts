@@ -212,4 +212,34 @@ describe.each(STORAGES)('a batch written as one statement (%s)', (kind) => {
       await storage.cleanup();
     }
   });
+
+  // The foreign key from releases to entries became one check per statement (migration 002):
+  // what it guaranteed must still hold.
+  it('refuses a release that names no entry, alone or among good ones, and any truncation', async () => {
+    const storage = testStorage(kind);
+    const trail = await openAuditTrail(storage.config);
+    try {
+      const entryId = '00000000-0000-4000-8000-000000000001';
+      await trail.query(
+        `INSERT INTO audit_entries (id, at, request_id, decision, request_hash, response_hash) VALUES ($1, now(), 'check', 'granted', 'x', 'y')`,
+        [entryId],
+      );
+      const release = (id: string, entry: string) => `('${id}', '${entry}', '${ALICE}', '{Citizen.name}')`;
+      const insert = (...rows: string[]) => trail.query(`INSERT INTO audit_releases (id, entry_id, citizen_did, fields) VALUES ${rows.join(', ')}`);
+      const orphan = '00000000-0000-4000-8000-0000000000ff';
+      await expect(insert(release('00000000-0000-4000-8000-000000000011', orphan))).rejects.toThrow(/names an entry that is not on the audit trail/);
+      await expect(
+        insert(release('00000000-0000-4000-8000-000000000012', entryId), release('00000000-0000-4000-8000-000000000013', orphan)),
+      ).rejects.toThrow(/not on the audit trail/);
+      expect(await trail.query('SELECT id FROM audit_releases')).toEqual([]);
+      await insert(release('00000000-0000-4000-8000-000000000014', entryId), release('00000000-0000-4000-8000-000000000015', entryId));
+      expect(await trail.query('SELECT id FROM audit_releases')).toHaveLength(2);
+      await expect(trail.query('TRUNCATE audit_releases')).rejects.toThrow(/append-only: TRUNCATE on audit_releases/);
+      await expect(trail.query('TRUNCATE audit_entries CASCADE')).rejects.toThrow(/append-only: TRUNCATE on audit_entries/);
+      expect(await trail.query('SELECT id FROM audit_entries')).toHaveLength(1);
+    } finally {
+      await trail.close();
+      await storage.cleanup();
+    }
+  });
 });
