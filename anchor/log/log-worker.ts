@@ -64,13 +64,36 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
   let failures = 0;
   let nextAttemptAt = 0;
   let lastError: string | undefined;
+  /**
+   * What this worker last saw of the log: the head's size after its own integration, and the size
+   * of the newest anchored checkpoint. Both only grow, so `knownSize - knownAnchoredSize` never
+   * undercounts the leaves this worker integrated and has not yet anchored. Rounds that can
+   * tell from them alone that nothing is due skip the database (below); unset until first read.
+   */
+  let knownSize: number | undefined;
+  let knownAnchoredSize: number | undefined;
+
+  /**
+   * Nothing can be due: no retry is allowed yet, or the interval has not passed and too few
+   * leaves wait. Four rounds a second used to read the head and the newest checkpoint just to
+   * find this out, on a database every request of the gateway's audit trail waits for.
+   */
+  function surelyNotDue(intervalMs: number, maxLeaves: number): boolean {
+    if (Date.now() < nextAttemptAt) return true;
+    if (knownSize === undefined || knownAnchoredSize === undefined) return false;
+    const waiting = knownSize - knownAnchoredSize;
+    return waiting <= 0 || (Date.now() - lastAnchorAt < intervalMs && waiting < maxLeaves);
+  }
 
   async function anchorHead(force: boolean): Promise<void> {
     if (!anchoring) return;
     const intervalMs = anchoring.intervalMs ?? 5_000;
     const maxLeaves = anchoring.maxLeaves ?? 1_000;
+    if (!force && surelyNotDue(intervalMs, maxLeaves)) return;
     const [head, anchored] = await Promise.all([readHead(db), latestAnchoredCheckpoint(db)]);
     const anchoredSize = anchored?.treeSize ?? 0;
+    knownSize = head.frontier.size;
+    knownAnchoredSize = anchoredSize;
     const waiting = head.frontier.size - anchoredSize;
     if (waiting <= 0) return;
     const due = force || waiting >= maxLeaves || Date.now() - lastAnchorAt >= intervalMs;
@@ -93,6 +116,7 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
       failures = 0;
       lastError = undefined;
       lastAnchorAt = Date.now();
+      knownAnchoredSize = statement.treeSize;
       logger.info({ logId, treeSize: statement.treeSize, leaves: waiting, txHash: receipt.txHash, block: receipt.blockNumber }, 'checkpoint anchored');
     } catch (error) {
       failures++;
@@ -104,9 +128,14 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
   }
 
   async function round(force = false): Promise<void> {
-    let result;
-    do result = await integratePending(db);
-    while (result.integrated === INTEGRATION_BATCH);
+    // Nothing committed since the last round (a department only read from): one cheap statement
+    // instead of the integration's transaction, which locks the head to find nothing.
+    if (force || knownSize === undefined || (await somethingPending(db))) {
+      let result;
+      do result = await integratePending(db);
+      while (result.integrated === INTEGRATION_BATCH);
+      knownSize = result.size;
+    }
     await anchorHead(force);
   }
 
@@ -153,4 +182,9 @@ export function startLogWorker(options: { db: Database; logId: string; logger: L
       await running;
     },
   };
+}
+
+async function somethingPending(db: Database): Promise<boolean> {
+  const [row] = await db.query<{ pending: boolean }>('SELECT EXISTS (SELECT 1 FROM log_pending) AS pending');
+  return row?.pending === true;
 }
