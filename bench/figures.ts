@@ -116,7 +116,7 @@ export function loadFigures(results: Record<TargetId, LoadResult[]>, settings: L
       t['bare-cross'].reqPerSec,
       'req/s',
       1,
-      `${warning([['ours', t['ours-cross']], ['bare', t['bare-cross']]])}Cross-department query (finance, then education and justice). ${ours} vs ${bare}; ratio > 1: ours serves more. ` +
+      `${warning([['ours', t['ours-cross']], ['bare', t['bare-cross']]])}Cross-department query (finance, education and justice, asked in parallel). ${ours} vs ${bare}; ratio > 1: ours serves more. ` +
         `p99 ${fixed(t['ours-cross'].p99)} ms ours vs ${fixed(t['bare-cross'].p99)} ms bare (goal: ratio >= 2 with p99 no worse). ${tokens} ${how}.`,
     ),
     'F1-gateway-single': compare(

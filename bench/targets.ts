@@ -10,7 +10,10 @@ export const SINGLE_QUERY = `query BenchSingle($did: DID!) {
   citizen(did: $did) { did name taxClearance { status } }
 }`;
 
-/** One citizen joined across the three departments: finance, then education and justice. */
+/**
+ * One citizen joined across the three departments. Each serves the shareable root field
+ * `citizen(did:)`, so a gateway asks finance, education and justice in parallel.
+ */
 export const CROSS_QUERY = `query BenchCross($did: DID!) {
   citizen(did: $did) {
     did
