@@ -15,9 +15,8 @@ import { connectAgreements, type ConnectedAgreements } from '../../gateway/polic
 import { serveLedger } from '../../anchor/ledger/embedded-main.ts';
 import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { connectAuthenticator, type ConnectedAuthenticator } from '../../gateway/auth/connect.ts';
+import type { Servable } from './servable.ts';
 
-export const SERVABLE = ['ledger', 'education', 'finance', 'justice', 'gateway'] as const;
-export type Servable = (typeof SERVABLE)[number];
 
 const departments: Record<DepartmentName, Department<unknown>> = { education, finance, justice } as Record<DepartmentName, Department<unknown>>;
 
