@@ -17,7 +17,6 @@ import { ledgerEndpoint } from '../../anchor/ledger/endpoint.ts';
 import { connectAuthenticator, type ConnectedAuthenticator } from '../../gateway/auth/connect.ts';
 import type { Servable } from './servable.ts';
 
-
 const departments: Record<DepartmentName, Department<unknown>> = { education, finance, justice } as Record<DepartmentName, Department<unknown>>;
 
 /** `govshare serve <component>`: one component in this process until SIGINT/SIGTERM. */

@@ -79,9 +79,10 @@ export function createAuditWriter(db: Queryable, options: { logger?: Logger; max
 /**
  * One statement per batch: the entries, their releases and their log rows are written by one
  * INSERT with two data-modifying CTEs (the check that every release names an entry runs at the
- * end of the statement, when the entries are there: migrations/002). A batch used to take four statements (each table
- * RETURNING its rows, then a log insert per table); on the embedded database every statement has
- * a fixed cost that weighed more than the rows, and the gateway pays it on every commit.
+ * end of the statement, when the entries are there: migrations/002). A batch used to take four
+ * statements (each table RETURNING its rows, then a log insert per table); on the embedded
+ * database every statement has a fixed cost that weighed more than the rows, and the gateway
+ * pays it on every commit.
  *
  * The rows travel as one JSON text parameter each (the embedded database encodes text far more
  * cheaply than bytea or arrays) and each row's digest is computed from the row as built here. That

@@ -22,30 +22,25 @@ async function whenReady(children: Array<{ env: { READY_FILE: string } }>): Prom
   for (let i = 0; i < 300 && !children.every((c) => fs.existsSync(c.env.READY_FILE)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-function recordingLogger() {
+/** Supervises `children`, stops them once they are ready, and returns the exit status and the errors logged. */
+async function superviseAndStop(children: ReturnType<typeof child>[]): Promise<{ status: number; errors: Array<{ fields: Record<string, unknown>; message: string }> }> {
   const errors: Array<{ fields: Record<string, unknown>; message: string }> = [];
   const logger = { info() {}, warn() {}, error: (fields: Record<string, unknown>, message: string) => errors.push({ fields, message }) } as unknown as Logger;
-  return { logger, errors };
+  const supervisor = supervise(children, logger);
+  await whenReady(children);
+  await supervisor.stop();
+  return { status: await supervisor.done, errors };
 }
 
 describe('supervise', () => {
   it('stops with 0 when every component exits 0 on SIGTERM', async () => {
-    const { logger, errors } = recordingLogger();
-    const children = [child('a', clean), child('b', clean)];
-    const supervisor = supervise(children, logger);
-    await whenReady(children);
-    await supervisor.stop();
-    expect(await supervisor.done).toBe(0);
-    expect(errors).toEqual([]);
+    expect(await superviseAndStop([child('a', clean), child('b', clean)])).toEqual({ status: 0, errors: [] });
   });
 
   it('names a component that died by the signal instead of stopping, and stops with 1', async () => {
-    const { logger, errors } = recordingLogger();
-    const children = [child('steady', clean), child('abrupt', killed)];
-    const supervisor = supervise(children, logger);
-    await whenReady(children);
-    await supervisor.stop();
-    expect(await supervisor.done).toBe(1);
-    expect(errors).toEqual([{ fields: { child: 'abrupt', code: null, signal: 'SIGTERM' }, message: 'abrupt did not stop cleanly' }]);
+    expect(await superviseAndStop([child('steady', clean), child('abrupt', killed)])).toEqual({
+      status: 1,
+      errors: [{ fields: { child: 'abrupt', code: null, signal: 'SIGTERM' }, message: 'abrupt did not stop cleanly' }],
+    });
   });
 });
